@@ -1,1 +1,624 @@
-//! placeholder
+//! # strata-io — bytes and paths on object storage
+//!
+//! One [`FileIO`] over the `object_store` crate: the local filesystem (the default), memory (for
+//! tests) and S3-compatible stores. It moves bytes and knows nothing of Paimon.
+//!
+//! Paths given to [`FileIO`] are *logical*: `/`-separated, relative to the FileIO's root (the
+//! warehouse), with every segment spelled exactly as Paimon names it on disk (partition
+//! directories keep their `%3A` escapes). Each backend maps them to its own object keys, so the
+//! file `s=x%3Ay/bucket-0/data.parquet` has exactly that name on local disk and in S3.
+//!
+//! The only synchronisation primitive is [`FileIO::create_if_absent`]: atomic and exclusive on
+//! local disk (stage + hard link) and on S3 (`If-None-Match: *`). Snapshot publication relies on
+//! it; see `strata-core`'s commit module.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+#![warn(missing_docs)]
+
+pub mod faulty;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+
+pub use object_store;
+
+/// Errors of storage operations. Each carries the logical path.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The object does not exist.
+    #[error("{path} does not exist")]
+    NotFound {
+        /// Logical path.
+        path: String,
+    },
+    /// An exclusive create found the object already there.
+    #[error("{path} already exists")]
+    AlreadyExists {
+        /// Logical path.
+        path: String,
+    },
+    /// The location string cannot be used.
+    #[error("invalid location '{location}': {reason}")]
+    InvalidLocation {
+        /// What the user gave.
+        location: String,
+        /// Why it is unusable.
+        reason: String,
+    },
+    /// The store cannot do what was asked.
+    #[error("{op} on {path} is not supported by this storage: {message}")]
+    Unsupported {
+        /// Operation name.
+        op: &'static str,
+        /// Logical path.
+        path: String,
+        /// Store's explanation.
+        message: String,
+    },
+    /// Any other storage failure.
+    #[error("{op} of {path} failed: {source}")]
+    Io {
+        /// Operation name.
+        op: &'static str,
+        /// Logical path.
+        path: String,
+        /// The store's error.
+        #[source]
+        source: object_store::Error,
+    },
+}
+
+impl Error {
+    /// Whether the error means "no such object".
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn map_err(op: &'static str, path: &str, e: object_store::Error) -> Error {
+    match e {
+        object_store::Error::NotFound { .. } => Error::NotFound { path: path.into() },
+        object_store::Error::AlreadyExists { .. } => Error::AlreadyExists { path: path.into() },
+        object_store::Error::NotImplemented { .. } | object_store::Error::NotSupported { .. } => {
+            Error::Unsupported {
+                op,
+                path: path.into(),
+                message: e.to_string(),
+            }
+        }
+        source => Error::Io {
+            op,
+            path: path.into(),
+            source,
+        },
+    }
+}
+
+/// Which kind of store is behind a [`FileIO`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// Local filesystem rooted at this absolute directory.
+    Local(std::path::PathBuf),
+    /// In-process memory.
+    Memory,
+    /// An S3-compatible store: bucket and key prefix.
+    S3 {
+        /// Bucket name.
+        bucket: String,
+        /// Key prefix of the root (no leading or trailing `/`).
+        prefix: String,
+    },
+    /// A store handed in by the caller (tests, fault injection).
+    Custom,
+}
+
+/// Metadata of a listed object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStatus {
+    /// Logical path.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Last modification, epoch ms.
+    pub last_modified_ms: i64,
+}
+
+impl FileStatus {
+    /// The last path segment.
+    pub fn name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
+
+/// Bytes and paths on one store, rooted at one directory.
+#[derive(Debug, Clone)]
+pub struct FileIO {
+    store: Arc<dyn ObjectStore>,
+    backend: Backend,
+    /// Object-key prefix of the root inside `store` (empty when the store itself is rooted).
+    prefix: Vec<String>,
+    /// Local stores percent-encode segments (object_store decodes them again on disk).
+    encode_segments: bool,
+}
+
+/// Joins logical path segments with `/`, ignoring empty ones.
+pub fn join(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for p in parts {
+        let p = p.trim_matches('/');
+        if p.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(p);
+    }
+    out
+}
+
+impl FileIO {
+    /// An in-memory store (tests).
+    pub fn memory() -> FileIO {
+        FileIO {
+            store: Arc::new(InMemory::new()),
+            backend: Backend::Memory,
+            prefix: Vec::new(),
+            encode_segments: false,
+        }
+    }
+
+    /// Wraps a caller's store (used for fault injection). Segments are used as raw keys.
+    pub fn with_store(store: Arc<dyn ObjectStore>) -> FileIO {
+        FileIO {
+            store,
+            backend: Backend::Custom,
+            prefix: Vec::new(),
+            encode_segments: false,
+        }
+    }
+
+    /// The same store wrapped by `wrap` (e.g. a fault injector), keeping root and key mapping.
+    pub fn wrapped(&self, wrap: impl FnOnce(Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore>) -> FileIO {
+        FileIO {
+            store: wrap(self.store.clone()),
+            backend: self.backend.clone(),
+            prefix: self.prefix.clone(),
+            encode_segments: self.encode_segments,
+        }
+    }
+
+    /// Opens a location: a local path, `file://…`, `memory://`, or `s3://bucket/prefix`.
+    /// Local directories are created when missing. S3 settings come from `options`
+    /// (`s3.endpoint`, `s3.region`, `s3.access-key`, `s3.secret-key`, `s3.path-style-access`,
+    /// `s3.allow-http`) and the usual `AWS_*` environment variables.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLocation`] when the location cannot be opened.
+    pub fn open(location: &str, options: &HashMap<String, String>) -> Result<FileIO> {
+        let bad = |reason: String| Error::InvalidLocation {
+            location: location.to_string(),
+            reason,
+        };
+        if location == "memory://" || location.starts_with("memory://") {
+            return Ok(FileIO::memory());
+        }
+        if let Some(rest) = location.strip_prefix("s3://").or_else(|| location.strip_prefix("s3a://")) {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(bad("the S3 location has no bucket".into()));
+            }
+            let store = s3_store(bucket, options).map_err(|e| bad(e.to_string()))?;
+            let prefix = prefix.trim_matches('/').to_string();
+            return Ok(FileIO {
+                store: Arc::new(store),
+                backend: Backend::S3 {
+                    bucket: bucket.to_string(),
+                    prefix: prefix.clone(),
+                },
+                prefix: prefix
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                encode_segments: false,
+            });
+        }
+        let path_str = match location.strip_prefix("file://") {
+            Some(p) => p.to_string(),
+            None if location.contains("://") => {
+                return Err(bad(
+                    "unsupported scheme; use a local path, file://, s3:// or memory://".into(),
+                ))
+            }
+            None => location.to_string(),
+        };
+        let path = std::path::PathBuf::from(&path_str);
+        let abs = if path.is_absolute() {
+            path
+        } else {
+            std::env::current_dir()
+                .map_err(|e| bad(format!("cannot resolve a relative path: {e}")))?
+                .join(path)
+        };
+        std::fs::create_dir_all(&abs).map_err(|e| bad(format!("cannot create the directory: {e}")))?;
+        let store = LocalFileSystem::new_with_prefix(&abs).map_err(|e| bad(e.to_string()))?;
+        Ok(FileIO {
+            store: Arc::new(store),
+            backend: Backend::Local(abs),
+            prefix: Vec::new(),
+            encode_segments: false,
+        })
+    }
+
+    /// A FileIO on the same store rooted at the sub-directory `dir` (a logical path).
+    pub fn sub(&self, dir: &str) -> FileIO {
+        let mut prefix = self.prefix.clone();
+        prefix.extend(dir.split('/').filter(|s| !s.is_empty()).map(str::to_string));
+        let backend = match &self.backend {
+            Backend::Local(p) => Backend::Local(dir.split('/').fold(p.clone(), |acc, s| acc.join(s))),
+            other => other.clone(),
+        };
+        FileIO {
+            store: self.store.clone(),
+            backend,
+            prefix,
+            encode_segments: self.encode_segments,
+        }
+    }
+
+    /// The backend kind.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// The underlying object store (for Parquet readers/writers).
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        self.store.clone()
+    }
+
+    /// The object-store path of a logical path.
+    pub fn object_path(&self, logical: &str) -> Path {
+        let segments = self
+            .prefix
+            .iter()
+            .map(String::as_str)
+            .chain(logical.split('/').filter(|s| !s.is_empty()));
+        if self.encode_segments {
+            Path::from_iter(segments)
+        } else {
+            let joined: Vec<&str> = segments.collect();
+            Path::parse(joined.join("/")).unwrap_or_else(|_| Path::from_iter(joined))
+        }
+    }
+
+    /// The logical path of an object-store path under the root.
+    fn logical_path(&self, p: &Path) -> String {
+        let parts: Vec<String> = p
+            .parts()
+            .skip(self.prefix.len())
+            .map(|part| {
+                if self.encode_segments {
+                    percent_decode(part.as_ref())
+                } else {
+                    part.as_ref().to_string()
+                }
+            })
+            .collect();
+        parts.join("/")
+    }
+
+    /// A human-readable location of a logical path (for messages).
+    pub fn display_path(&self, logical: &str) -> String {
+        match &self.backend {
+            Backend::Local(root) => logical
+                .split('/')
+                .fold(root.clone(), |acc, s| acc.join(s))
+                .display()
+                .to_string(),
+            Backend::S3 { bucket, .. } => format!("s3://{bucket}/{}", self.object_path(logical)),
+            Backend::Memory => format!("memory://{logical}"),
+            Backend::Custom => logical.to_string(),
+        }
+    }
+
+    /// Reads a whole object.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] or [`Error::Io`].
+    pub async fn read(&self, path: &str) -> Result<Bytes> {
+        let r = self
+            .store
+            .get(&self.object_path(path))
+            .await
+            .map_err(|e| map_err("read", path, e))?;
+        r.bytes().await.map_err(|e| map_err("read", path, e))
+    }
+
+    /// Reads a byte range.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] or [`Error::Io`].
+    pub async fn read_range(&self, path: &str, range: Range<u64>) -> Result<Bytes> {
+        self.store
+            .get_range(&self.object_path(path), range)
+            .await
+            .map_err(|e| map_err("read", path, e))
+    }
+
+    /// Size and modification time of an object.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] or [`Error::Io`].
+    pub async fn status(&self, path: &str) -> Result<FileStatus> {
+        let m = self
+            .store
+            .head(&self.object_path(path))
+            .await
+            .map_err(|e| map_err("stat", path, e))?;
+        Ok(FileStatus {
+            path: path.to_string(),
+            size: m.size,
+            last_modified_ms: m.last_modified.timestamp_millis(),
+        })
+    }
+
+    /// Whether an object exists.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the store cannot tell.
+    pub async fn exists(&self, path: &str) -> Result<bool> {
+        match self.store.head(&self.object_path(path)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(map_err("stat", path, e)),
+        }
+    }
+
+    /// Writes (or replaces) an object atomically.
+    ///
+    /// # Errors
+    /// [`Error::Io`].
+    pub async fn write(&self, path: &str, bytes: impl Into<Bytes>) -> Result<()> {
+        self.store
+            .put(&self.object_path(path), PutPayload::from(bytes.into()))
+            .await
+            .map(|_| ())
+            .map_err(|e| map_err("write", path, e))
+    }
+
+    /// Creates an object only if it does not exist, atomically. `Ok(true)`: we created it;
+    /// `Ok(false)`: it already existed. An `Err` leaves the outcome unknown.
+    ///
+    /// # Errors
+    /// [`Error::Io`] or [`Error::Unsupported`] when the store has no exclusive create.
+    pub async fn create_if_absent(&self, path: &str, bytes: impl Into<Bytes>) -> Result<bool> {
+        let opts = PutOptions {
+            mode: PutMode::Create,
+            ..Default::default()
+        };
+        match self
+            .store
+            .put_opts(&self.object_path(path), PutPayload::from(bytes.into()), opts)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. })
+            | Err(object_store::Error::Precondition { .. }) => Ok(false),
+            Err(e) => Err(map_err("exclusive create", path, e)),
+        }
+    }
+
+    /// Deletes an object; a missing object is not an error.
+    ///
+    /// # Errors
+    /// [`Error::Io`].
+    pub async fn delete(&self, path: &str) -> Result<()> {
+        match self.store.delete(&self.object_path(path)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(map_err("delete", path, e)),
+        }
+    }
+
+    /// Objects directly inside a directory (not recursive). A missing directory is empty.
+    ///
+    /// # Errors
+    /// [`Error::Io`].
+    pub async fn list(&self, dir: &str) -> Result<Vec<FileStatus>> {
+        let prefix = self.object_path(dir);
+        let res = match self.store.list_with_delimiter(Some(&prefix)).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(map_err("list", dir, e)),
+        };
+        let mut out: Vec<FileStatus> = res
+            .objects
+            .into_iter()
+            .map(|m| FileStatus {
+                path: self.logical_path(&m.location),
+                size: m.size,
+                last_modified_ms: m.last_modified.timestamp_millis(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    /// Names of the sub-directories directly inside a directory.
+    ///
+    /// # Errors
+    /// [`Error::Io`].
+    pub async fn list_dirs(&self, dir: &str) -> Result<Vec<String>> {
+        let prefix = self.object_path(dir);
+        let res = match self.store.list_with_delimiter(Some(&prefix)).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(map_err("list", dir, e)),
+        };
+        let mut out: Vec<String> = res
+            .common_prefixes
+            .iter()
+            .filter_map(|p| self.logical_path(p).rsplit('/').next().map(str::to_string))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// Every object below a directory, recursively.
+    ///
+    /// # Errors
+    /// [`Error::Io`].
+    pub async fn list_recursive(&self, dir: &str) -> Result<Vec<FileStatus>> {
+        let prefix = self.object_path(dir);
+        let metas: Vec<object_store::ObjectMeta> = match self.store.list(Some(&prefix)).try_collect().await {
+            Ok(v) => v,
+            Err(object_store::Error::NotFound { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(map_err("list", dir, e)),
+        };
+        let mut out: Vec<FileStatus> = metas
+            .into_iter()
+            .map(|m| FileStatus {
+                path: self.logical_path(&m.location),
+                size: m.size,
+                last_modified_ms: m.last_modified.timestamp_millis(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    /// Removes an empty local directory (no-op on object stores, which have no directories).
+    pub fn remove_empty_dir(&self, dir: &str) {
+        if let Backend::Local(root) = &self.backend {
+            let p = dir.split('/').fold(root.clone(), |acc, s| acc.join(s));
+            let _ = std::fs::remove_dir(p);
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(v) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn s3_store(bucket: &str, options: &HashMap<String, String>) -> object_store::Result<impl ObjectStore> {
+    use object_store::aws::AmazonS3Builder;
+    let mut b = AmazonS3Builder::from_env().with_bucket_name(bucket);
+    let get = |k: &str| options.get(k).map(String::as_str);
+    if let Some(v) = get("s3.endpoint") {
+        b = b.with_endpoint(v);
+        if v.starts_with("http://") {
+            b = b.with_allow_http(true);
+        }
+    }
+    if let Some(v) = get("s3.region") {
+        b = b.with_region(v);
+    } else if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+        b = b.with_region("us-east-1");
+    }
+    if let Some(v) = get("s3.access-key") {
+        b = b.with_access_key_id(v);
+    }
+    if let Some(v) = get("s3.secret-key") {
+        b = b.with_secret_access_key(v);
+    }
+    if let Some(v) = get("s3.session-token") {
+        b = b.with_token(v);
+    }
+    if let Some(v) = get("s3.path-style-access") {
+        b = b.with_virtual_hosted_style_request(v != "true");
+    }
+    if get("s3.allow-http") == Some("true") {
+        b = b.with_allow_http(true);
+    }
+    b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn exercise(io: &FileIO) {
+        let p = "db.db/t/s=x%3Ay/bucket-0/data-1.parquet";
+        io.write(p, Bytes::from_static(b"hello")).await.unwrap();
+        assert_eq!(io.read(p).await.unwrap(), Bytes::from_static(b"hello"));
+        assert_eq!(io.read_range(p, 1..3).await.unwrap(), Bytes::from_static(b"el"));
+        let listed = io.list("db.db/t/s=x%3Ay/bucket-0").await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].path, p);
+        assert_eq!(io.list_dirs("db.db/t").await.unwrap(), vec!["s=x%3Ay".to_string()]);
+        assert!(io.create_if_absent("db.db/t/snapshot/snapshot-1", "a").await.unwrap());
+        assert!(!io.create_if_absent("db.db/t/snapshot/snapshot-1", "b").await.unwrap());
+        assert_eq!(io.read("db.db/t/snapshot/snapshot-1").await.unwrap(), Bytes::from_static(b"a"));
+        assert!(io.exists(p).await.unwrap());
+        io.delete(p).await.unwrap();
+        io.delete(p).await.unwrap();
+        assert!(!io.exists(p).await.unwrap());
+        assert!(io.read(p).await.unwrap_err().is_not_found());
+        assert!(io.list("nothing/here").await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn memory_store() {
+        exercise(&FileIO::memory()).await;
+    }
+
+    #[tokio::test]
+    async fn local_store_keeps_paimon_names_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let io = FileIO::open(dir.path().to_str().unwrap(), &HashMap::new()).unwrap();
+        io.write("a/s=x%3Ay/f", "1").await.unwrap();
+        assert!(dir.path().join("a").join("s=x%3Ay").join("f").exists());
+        exercise(&io).await;
+        io.write("k=a b é %25/f", "1").await.unwrap();
+        assert!(dir.path().join("k=a b é %25").join("f").exists());
+        assert_eq!(io.list("k=a b é %25").await.unwrap()[0].path, "k=a b é %25/f");
+        let sub = io.sub("a");
+        assert_eq!(sub.list("s=x%3Ay").await.unwrap()[0].path, "s=x%3Ay/f");
+    }
+
+    #[tokio::test]
+    async fn exclusive_create_has_one_winner() {
+        let dir = tempfile::tempdir().unwrap();
+        let io = FileIO::open(dir.path().to_str().unwrap(), &HashMap::new()).unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let io = io.clone();
+            tasks.push(tokio::spawn(async move {
+                io.create_if_absent("snapshot/snapshot-7", format!("{i}")).await.unwrap()
+            }));
+        }
+        let mut winners = 0;
+        for t in tasks {
+            winners += t.await.unwrap() as usize;
+        }
+        assert_eq!(winners, 1);
+    }
+}
