@@ -205,12 +205,18 @@ impl ObjectStore for FaultyStore {
         opts: PutMultipartOptions,
     ) -> object_store::Result<Box<dyn MultipartUpload>> {
         match self.decide(Op::Write) {
-            Decision::Pass | Decision::Ambiguous => self.inner.put_multipart_opts(location, opts).await,
+            Decision::Pass | Decision::Ambiguous => {
+                self.inner.put_multipart_opts(location, opts).await
+            }
             Decision::Fail => Err(injected("write", location)),
         }
     }
 
-    async fn get_opts(&self, location: &Path, options: GetOptions) -> object_store::Result<GetResult> {
+    async fn get_opts(
+        &self,
+        location: &Path,
+        options: GetOptions,
+    ) -> object_store::Result<GetResult> {
         match self.decide(Op::Read) {
             Decision::Pass | Decision::Ambiguous => self.inner.get_opts(location, options).await,
             Decision::Fail => Err(injected("read", location)),
@@ -247,7 +253,12 @@ impl ObjectStore for FaultyStore {
         }
     }
 
-    async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> object_store::Result<()> {
+    async fn copy_opts(
+        &self,
+        from: &Path,
+        to: &Path,
+        options: CopyOptions,
+    ) -> object_store::Result<()> {
         match self.decide(Op::Write) {
             Decision::Pass => self.inner.copy_opts(from, to, options).await,
             Decision::Ambiguous => {
@@ -285,7 +296,11 @@ mod tests {
     async fn random_faults_are_seeded() {
         let run = |seed| async move {
             let base = FileIO::memory();
-            let faulty = Arc::new(FaultyStore::new(base.store(), seed, FaultConfig::uniform(0.3)));
+            let faulty = Arc::new(FaultyStore::new(
+                base.store(),
+                seed,
+                FaultConfig::uniform(0.3),
+            ));
             let io = base.wrapped(move |_| faulty);
             let mut outcomes = Vec::new();
             for i in 0..50 {

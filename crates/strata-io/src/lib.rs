@@ -190,7 +190,10 @@ impl FileIO {
     }
 
     /// The same store wrapped by `wrap` (e.g. a fault injector), keeping root and key mapping.
-    pub fn wrapped(&self, wrap: impl FnOnce(Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore>) -> FileIO {
+    pub fn wrapped(
+        &self,
+        wrap: impl FnOnce(Arc<dyn ObjectStore>) -> Arc<dyn ObjectStore>,
+    ) -> FileIO {
         FileIO {
             store: wrap(self.store.clone()),
             backend: self.backend.clone(),
@@ -214,7 +217,10 @@ impl FileIO {
         if location == "memory://" || location.starts_with("memory://") {
             return Ok(FileIO::memory());
         }
-        if let Some(rest) = location.strip_prefix("s3://").or_else(|| location.strip_prefix("s3a://")) {
+        if let Some(rest) = location
+            .strip_prefix("s3://")
+            .or_else(|| location.strip_prefix("s3a://"))
+        {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
                 return Err(bad("the S3 location has no bucket".into()));
@@ -252,7 +258,8 @@ impl FileIO {
                 .map_err(|e| bad(format!("cannot resolve a relative path: {e}")))?
                 .join(path)
         };
-        std::fs::create_dir_all(&abs).map_err(|e| bad(format!("cannot create the directory: {e}")))?;
+        std::fs::create_dir_all(&abs)
+            .map_err(|e| bad(format!("cannot create the directory: {e}")))?;
         let store = LocalFileSystem::new_with_prefix(&abs).map_err(|e| bad(e.to_string()))?;
         Ok(FileIO {
             store: Arc::new(store),
@@ -267,7 +274,9 @@ impl FileIO {
         let mut prefix = self.prefix.clone();
         prefix.extend(dir.split('/').filter(|s| !s.is_empty()).map(str::to_string));
         let backend = match &self.backend {
-            Backend::Local(p) => Backend::Local(dir.split('/').fold(p.clone(), |acc, s| acc.join(s))),
+            Backend::Local(p) => {
+                Backend::Local(dir.split('/').fold(p.clone(), |acc, s| acc.join(s)))
+            }
             other => other.clone(),
         };
         FileIO {
@@ -410,7 +419,11 @@ impl FileIO {
         };
         match self
             .store
-            .put_opts(&self.object_path(path), PutPayload::from(bytes.into()), opts)
+            .put_opts(
+                &self.object_path(path),
+                PutPayload::from(bytes.into()),
+                opts,
+            )
             .await
         {
             Ok(_) => Ok(true),
@@ -481,11 +494,12 @@ impl FileIO {
     /// [`Error::Io`].
     pub async fn list_recursive(&self, dir: &str) -> Result<Vec<FileStatus>> {
         let prefix = self.object_path(dir);
-        let metas: Vec<object_store::ObjectMeta> = match self.store.list(Some(&prefix)).try_collect().await {
-            Ok(v) => v,
-            Err(object_store::Error::NotFound { .. }) => return Ok(Vec::new()),
-            Err(e) => return Err(map_err("list", dir, e)),
-        };
+        let metas: Vec<object_store::ObjectMeta> =
+            match self.store.list(Some(&prefix)).try_collect().await {
+                Ok(v) => v,
+                Err(object_store::Error::NotFound { .. }) => return Ok(Vec::new()),
+                Err(e) => return Err(map_err("list", dir, e)),
+            };
         let mut out: Vec<FileStatus> = metas
             .into_iter()
             .map(|m| FileStatus {
@@ -528,7 +542,10 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn s3_store(bucket: &str, options: &HashMap<String, String>) -> object_store::Result<impl ObjectStore> {
+fn s3_store(
+    bucket: &str,
+    options: &HashMap<String, String>,
+) -> object_store::Result<impl ObjectStore> {
     use object_store::aws::AmazonS3Builder;
     let mut b = AmazonS3Builder::from_env().with_bucket_name(bucket);
     let get = |k: &str| options.get(k).map(String::as_str);
@@ -569,14 +586,29 @@ mod tests {
         let p = "db.db/t/s=x%3Ay/bucket-0/data-1.parquet";
         io.write(p, Bytes::from_static(b"hello")).await.unwrap();
         assert_eq!(io.read(p).await.unwrap(), Bytes::from_static(b"hello"));
-        assert_eq!(io.read_range(p, 1..3).await.unwrap(), Bytes::from_static(b"el"));
+        assert_eq!(
+            io.read_range(p, 1..3).await.unwrap(),
+            Bytes::from_static(b"el")
+        );
         let listed = io.list("db.db/t/s=x%3Ay/bucket-0").await.unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].path, p);
-        assert_eq!(io.list_dirs("db.db/t").await.unwrap(), vec!["s=x%3Ay".to_string()]);
-        assert!(io.create_if_absent("db.db/t/snapshot/snapshot-1", "a").await.unwrap());
-        assert!(!io.create_if_absent("db.db/t/snapshot/snapshot-1", "b").await.unwrap());
-        assert_eq!(io.read("db.db/t/snapshot/snapshot-1").await.unwrap(), Bytes::from_static(b"a"));
+        assert_eq!(
+            io.list_dirs("db.db/t").await.unwrap(),
+            vec!["s=x%3Ay".to_string()]
+        );
+        assert!(io
+            .create_if_absent("db.db/t/snapshot/snapshot-1", "a")
+            .await
+            .unwrap());
+        assert!(!io
+            .create_if_absent("db.db/t/snapshot/snapshot-1", "b")
+            .await
+            .unwrap());
+        assert_eq!(
+            io.read("db.db/t/snapshot/snapshot-1").await.unwrap(),
+            Bytes::from_static(b"a")
+        );
         assert!(io.exists(p).await.unwrap());
         io.delete(p).await.unwrap();
         io.delete(p).await.unwrap();
@@ -599,7 +631,10 @@ mod tests {
         exercise(&io).await;
         io.write("k=a b é %25/f", "1").await.unwrap();
         assert!(dir.path().join("k=a b é %25").join("f").exists());
-        assert_eq!(io.list("k=a b é %25").await.unwrap()[0].path, "k=a b é %25/f");
+        assert_eq!(
+            io.list("k=a b é %25").await.unwrap()[0].path,
+            "k=a b é %25/f"
+        );
         let sub = io.sub("a");
         assert_eq!(sub.list("s=x%3Ay").await.unwrap()[0].path, "s=x%3Ay/f");
     }
@@ -612,7 +647,9 @@ mod tests {
         for i in 0..8 {
             let io = io.clone();
             tasks.push(tokio::spawn(async move {
-                io.create_if_absent("snapshot/snapshot-7", format!("{i}")).await.unwrap()
+                io.create_if_absent("snapshot/snapshot-7", format!("{i}"))
+                    .await
+                    .unwrap()
             }));
         }
         let mut winners = 0;
