@@ -1,9 +1,11 @@
 //! `DataFileMeta`: what a manifest records about one data or changelog file (spec §4.3).
 
+use serde::{Deserialize, Serialize};
+
 use crate::stats::SimpleStats;
 
 /// Where a file came from (`_FILE_SOURCE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FileSource {
     /// Written from input rows (also: upgraded by compaction without rewriting).
     Append,
@@ -31,7 +33,7 @@ impl FileSource {
 }
 
 /// Metadata of one data file, exactly the `_FILE` record of a manifest entry.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DataFileMeta {
     /// File name within its bucket directory.
     pub file_name: String,

@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 
 use apache_avro::types::Value;
 use apache_avro::{Codec, Reader, Schema, Writer};
+use serde::{Deserialize, Serialize};
 
 use crate::avro_util::{none, opt, some, unwrap, Rec};
 use crate::data_file::{DataFileMeta, FileSource};
@@ -151,7 +152,7 @@ impl ManifestCompression {
 }
 
 /// ADD or DELETE of a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FileKind {
     /// The file becomes live.
     Add,
@@ -169,7 +170,7 @@ impl FileKind {
 }
 
 /// One entry of a manifest file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ManifestEntry {
     /// ADD / DELETE.
     pub kind: FileKind,
@@ -254,7 +255,7 @@ pub struct ManifestFileMeta {
 }
 
 /// Deletion-vector location of one data file inside an index file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletionVectorMeta {
     /// Data file name.
     pub data_file: String,
@@ -267,7 +268,7 @@ pub struct DeletionVectorMeta {
 }
 
 /// One entry of an index manifest.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexManifestEntry {
     /// ADD (DELETE only inside commit messages).
     pub kind: FileKind,

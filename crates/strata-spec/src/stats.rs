@@ -2,13 +2,15 @@
 //! (spec §4.4). Kept as raw serialized bytes, decoded on demand with the covered columns' types,
 //! so that a DELETE entry can copy its ADD entry byte for byte.
 
+use serde::{Deserialize, Serialize};
+
 use crate::binary_row::{self, EMPTY_SERIALIZED_ROW};
 use crate::datum::Datum;
 use crate::error::Result;
 use crate::types::DataType;
 
 /// Min/max/null-count statistics of some columns.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SimpleStats {
     /// Serialized BinaryRow (with arity prefix) of the minima.
     pub min_values: Vec<u8>,
