@@ -72,7 +72,7 @@ pub enum Error {
         path: String,
         /// The store's error.
         #[source]
-        source: object_store::Error,
+        source: Box<object_store::Error>,
     },
 }
 
@@ -100,7 +100,7 @@ fn map_err(op: &'static str, path: &str, e: object_store::Error) -> Error {
         source => Error::Io {
             op,
             path: path.into(),
-            source,
+            source: Box::new(source),
         },
     }
 }
