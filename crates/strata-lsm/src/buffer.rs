@@ -37,7 +37,12 @@ pub struct WriteBuffer {
 
 impl WriteBuffer {
     /// A buffer holding at most `memory_limit` bytes of Arrow data in memory.
-    pub fn new(schema: Arc<KvSchema>, merge: Arc<dyn MergeFunction>, memory_limit: usize, spill: Option<SpillConfig>) -> Self {
+    pub fn new(
+        schema: Arc<KvSchema>,
+        merge: Arc<dyn MergeFunction>,
+        memory_limit: usize,
+        spill: Option<SpillConfig>,
+    ) -> Self {
         WriteBuffer {
             schema,
             merge,
@@ -52,7 +57,14 @@ impl WriteBuffer {
     /// # Errors
     /// Merge or spill errors.
     pub fn add(&mut self, batch: RecordBatch) -> Result<()> {
-        todo!("{} {:?} {} {:?} {:?}", batch.num_rows(), self.schema, self.memory_limit, self.spill, self.merge)
+        todo!(
+            "{} {:?} {} {:?} {:?}",
+            batch.num_rows(),
+            self.schema,
+            self.memory_limit,
+            self.spill,
+            self.merge
+        )
     }
 
     /// Whether the in-memory part exceeds the limit and cannot spill: the caller must flush

@@ -28,6 +28,8 @@ pub mod kv;
 pub mod levels;
 pub mod merge;
 pub mod merge_sort;
+#[cfg(test)]
+mod testutil;
 
 pub use error::{Error, Result};
 pub use kv::KvSchema;

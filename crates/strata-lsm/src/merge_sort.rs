@@ -27,5 +27,9 @@ pub fn merge_runs(
     drop_retracts: bool,
     batch_size: usize,
 ) -> BoxStream<'static, Result<RecordBatch>> {
-    todo!("{} {} {merge:?} {drop_retracts} {batch_size}", schema.num_keys(), runs.len())
+    todo!(
+        "{} {} {merge:?} {drop_retracts} {batch_size}",
+        schema.num_keys(),
+        runs.len()
+    )
 }

@@ -60,6 +60,10 @@ pub trait MergeFunction: Send + Sync + std::fmt::Debug {
 ///
 /// # Errors
 /// [`crate::Error::Config`] for unknown or inapplicable aggregate functions and options.
-pub fn merge_function(engine: MergeEngine, options: &CoreOptions, schema: &KvSchema) -> Result<Arc<dyn MergeFunction>> {
+pub fn merge_function(
+    engine: MergeEngine,
+    options: &CoreOptions,
+    schema: &KvSchema,
+) -> Result<Arc<dyn MergeFunction>> {
     todo!("{engine:?} {} {}", options.map().len(), schema.num_keys())
 }
