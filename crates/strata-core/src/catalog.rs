@@ -181,7 +181,12 @@ impl Catalog {
     ///
     /// # Errors
     /// [`Error::DatabaseNotFound`], [`Error::DatabaseNotEmpty`].
-    pub async fn drop_database(&self, name: &str, ignore_if_missing: bool, cascade: bool) -> Result<()> {
+    pub async fn drop_database(
+        &self,
+        name: &str,
+        ignore_if_missing: bool,
+        cascade: bool,
+    ) -> Result<()> {
         if !self.database_exists(name).await? {
             return if ignore_if_missing {
                 Ok(())

@@ -25,8 +25,8 @@ use rand::Rng;
 use strata_spec::manifest::EntryIdentifier;
 use strata_spec::snapshot::{BATCH_COMMIT_IDENTIFIER, SNAPSHOT_VERSION};
 use strata_spec::{
-    binary_row, CommitKind, DataFileMeta, Datum, FileKind, IndexManifestEntry, ManifestEntry, ManifestFileMeta,
-    Snapshot,
+    binary_row, CommitKind, DataFileMeta, Datum, FileKind, IndexManifestEntry, ManifestEntry,
+    ManifestFileMeta, Snapshot,
 };
 
 use crate::error::{CommitError, Error, Result};
@@ -117,16 +117,31 @@ impl TableCommit {
             ..Default::default()
         };
         for m in &messages {
-            append.entries.extend(entries_of(FileKind::Add, m, &m.new_files));
-            append.changelog.extend(entries_of(FileKind::Add, m, &m.changelog_files));
+            append
+                .entries
+                .extend(entries_of(FileKind::Add, m, &m.new_files));
+            append
+                .changelog
+                .extend(entries_of(FileKind::Add, m, &m.changelog_files));
             append.index_added.extend(m.new_index_files.iter().cloned());
-            append.index_removed.extend(m.deleted_index_files.iter().cloned());
-            compact.entries.extend(entries_of(FileKind::Delete, m, &m.compact_before));
-            compact.entries.extend(entries_of(FileKind::Add, m, &m.compact_after));
-            compact.changelog.extend(entries_of(FileKind::Add, m, &m.compact_changelog));
+            append
+                .index_removed
+                .extend(m.deleted_index_files.iter().cloned());
+            compact
+                .entries
+                .extend(entries_of(FileKind::Delete, m, &m.compact_before));
+            compact
+                .entries
+                .extend(entries_of(FileKind::Add, m, &m.compact_after));
+            compact
+                .changelog
+                .extend(entries_of(FileKind::Add, m, &m.compact_changelog));
         }
         let mut ids = Vec::new();
-        if !append.entries.is_empty() || !append.changelog.is_empty() || !append.index_added.is_empty() {
+        if !append.entries.is_empty()
+            || !append.changelog.is_empty()
+            || !append.index_added.is_empty()
+        {
             ids.push(self.try_commit(append, identifier).await?);
         }
         if !compact.entries.is_empty() || !compact.changelog.is_empty() {
@@ -140,7 +155,12 @@ impl TableCommit {
     ///
     /// # Errors
     /// [`CommitError`] variants; storage errors.
-    pub async fn overwrite(&self, scope: OverwriteScope, messages: Vec<CommitMessage>, identifier: i64) -> Result<Vec<i64>> {
+    pub async fn overwrite(
+        &self,
+        scope: OverwriteScope,
+        messages: Vec<CommitMessage>,
+        identifier: i64,
+    ) -> Result<Vec<i64>> {
         if identifier != BATCH_COMMIT_IDENTIFIER && self.already_committed(identifier).await? {
             return Ok(Vec::new());
         }
@@ -152,11 +172,19 @@ impl TableCommit {
         };
         for m in &messages {
             if !m.compact_before.is_empty() || !m.compact_after.is_empty() {
-                return Err(Error::Invalid("an overwrite cannot carry compaction results".into()));
+                return Err(Error::Invalid(
+                    "an overwrite cannot carry compaction results".into(),
+                ));
             }
-            changes.entries.extend(entries_of(FileKind::Add, m, &m.new_files));
-            changes.changelog.extend(entries_of(FileKind::Add, m, &m.changelog_files));
-            changes.index_added.extend(m.new_index_files.iter().cloned());
+            changes
+                .entries
+                .extend(entries_of(FileKind::Add, m, &m.new_files));
+            changes
+                .changelog
+                .extend(entries_of(FileKind::Add, m, &m.changelog_files));
+            changes
+                .index_added
+                .extend(m.new_index_files.iter().cloned());
         }
         Ok(vec![self.try_commit(changes, identifier).await?])
     }
@@ -166,13 +194,15 @@ impl TableCommit {
     /// # Errors
     /// As [`TableCommit::overwrite`].
     pub async fn truncate(&self) -> Result<Vec<i64>> {
-        self.overwrite(OverwriteScope::All, Vec::new(), BATCH_COMMIT_IDENTIFIER).await
+        self.overwrite(OverwriteScope::All, Vec::new(), BATCH_COMMIT_IDENTIFIER)
+            .await
     }
 
     async fn already_committed(&self, identifier: i64) -> Result<bool> {
         // Walk back from the latest snapshot to this user's latest commit.
         let sm = self.table.snapshot_manager();
-        let (Some(earliest), Some(latest)) = (sm.earliest_id().await?, sm.latest_id().await?) else {
+        let (Some(earliest), Some(latest)) = (sm.earliest_id().await?, sm.latest_id().await?)
+        else {
             return Ok(false);
         };
         let mut id = latest;
@@ -187,11 +217,20 @@ impl TableCommit {
         Ok(false)
     }
 
-    async fn published_between(&self, from_exclusive: i64, to_inclusive: i64, identifier: i64, kind: CommitKind) -> Result<Option<i64>> {
+    async fn published_between(
+        &self,
+        from_exclusive: i64,
+        to_inclusive: i64,
+        identifier: i64,
+        kind: CommitKind,
+    ) -> Result<Option<i64>> {
         let sm = self.table.snapshot_manager();
         for id in (from_exclusive + 1)..=to_inclusive {
             if let Some(s) = sm.try_snapshot(id).await? {
-                if s.commit_user == self.commit_user && s.commit_identifier == identifier && s.commit_kind == kind {
+                if s.commit_user == self.commit_user
+                    && s.commit_identifier == identifier
+                    && s.commit_kind == kind
+                {
                     return Ok(Some(id));
                 }
             }
@@ -216,7 +255,10 @@ impl TableCommit {
             // After a lost race, our commit may still have landed (a retried request).
             if let Some(prev) = first_latest {
                 let from = prev.unwrap_or(0);
-                if let Some(id) = self.published_between(from, latest_id.unwrap_or(0), identifier, kind).await? {
+                if let Some(id) = self
+                    .published_between(from, latest_id.unwrap_or(0), identifier, kind)
+                    .await?
+                {
                     return Ok(id);
                 }
             } else {
@@ -235,13 +277,20 @@ impl TableCommit {
                 }
                 .into());
             }
-            let base = min_wait.saturating_mul(1u32 << attempt.min(16)).min(max_wait);
+            let base = min_wait
+                .saturating_mul(1u32 << attempt.min(16))
+                .min(max_wait);
             let jitter = rand::rng().random_range(0.0..0.2);
             tokio::time::sleep(base + Duration::from_secs_f64(base.as_secs_f64() * jitter)).await;
         }
     }
 
-    async fn attempt(&self, changes: &Changes, latest: Option<&Snapshot>, identifier: i64) -> Result<Attempt> {
+    async fn attempt(
+        &self,
+        changes: &Changes,
+        latest: Option<&Snapshot>,
+        identifier: i64,
+    ) -> Result<Attempt> {
         let table = &self.table;
         let store = table.manifest_store();
         let mut delta = changes.entries.clone();
@@ -256,7 +305,8 @@ impl TableCommit {
         if let Some(scope) = &changes.overwrite {
             let doomed = self.overwrite_targets(scope, &base_live, &delta)?;
             // Dynamic-bucket hash indexes of replaced partitions go too.
-            let doomed_partitions: HashSet<&Vec<u8>> = doomed.iter().map(|e| &e.partition).collect();
+            let doomed_partitions: HashSet<&Vec<u8>> =
+                doomed.iter().map(|e| &e.partition).collect();
             if let Some(s) = latest {
                 if let Some(im) = &s.index_manifest {
                     for ie in store.read_index_manifest(im).await? {
@@ -266,9 +316,13 @@ impl TableCommit {
                     }
                 }
             }
-            delta.splice(0..0, doomed.into_iter().map(|e| e.with_kind(FileKind::Delete)));
+            delta.splice(
+                0..0,
+                doomed.into_iter().map(|e| e.with_kind(FileKind::Delete)),
+            );
         }
-        let kind = if kind == CommitKind::Append && delta.iter().any(|e| e.kind == FileKind::Delete) {
+        let kind = if kind == CommitKind::Append && delta.iter().any(|e| e.kind == FileKind::Delete)
+        {
             CommitKind::Overwrite
         } else {
             kind
@@ -287,7 +341,16 @@ impl TableCommit {
         // Write manifests of this attempt; remember them to clean up after a known loss.
         let mut written: Vec<String> = Vec::new();
         let result = self
-            .write_and_publish(&store, changes, &delta, latest, identifier, kind, &removed_index, &mut written)
+            .write_and_publish(
+                &store,
+                changes,
+                &delta,
+                latest,
+                identifier,
+                kind,
+                &removed_index,
+                &mut written,
+            )
             .await;
         match result {
             Ok(Some(id)) => Ok(Attempt::Published(id)),
@@ -328,7 +391,9 @@ impl TableCommit {
         let (changelog_list, changelog_size) = if changes.changelog.is_empty() {
             (None, None)
         } else {
-            let metas = store.write_manifests(&self.namer, &changes.changelog, schema_id).await?;
+            let metas = store
+                .write_manifests(&self.namer, &changes.changelog, schema_id)
+                .await?;
             written.extend(metas.iter().map(|m| m.file_name.clone()));
             let (name, size) = store.write_list(&self.namer, &metas).await?;
             written.push(name.clone());
@@ -340,17 +405,20 @@ impl TableCommit {
             base_metas.extend(store.read_list(&s.base_manifest_list).await?);
             base_metas.extend(store.read_list(&s.delta_manifest_list).await?);
         }
-        let base_metas = self.maybe_merge(store, base_metas, schema_id, written).await?;
+        let base_metas = self
+            .maybe_merge(store, base_metas, schema_id, written)
+            .await?;
         let (base_list, base_size) = store.write_list(&self.namer, &base_metas).await?;
         written.push(base_list.clone());
         // index manifest
         let index_manifest = if changes.index_added.is_empty() && removed_index.is_empty() {
             latest.and_then(|s| s.index_manifest.clone())
         } else {
-            let mut entries: Vec<IndexManifestEntry> = match latest.and_then(|s| s.index_manifest.as_ref()) {
-                Some(n) => store.read_index_manifest(n).await?,
-                None => Vec::new(),
-            };
+            let mut entries: Vec<IndexManifestEntry> =
+                match latest.and_then(|s| s.index_manifest.as_ref()) {
+                    Some(n) => store.read_index_manifest(n).await?,
+                    None => Vec::new(),
+                };
             let removed: HashSet<&String> = removed_index.iter().map(|e| &e.file_name).collect();
             entries.retain(|e| !removed.contains(&e.file_name));
             entries.extend(changes.index_added.iter().cloned());
@@ -409,7 +477,9 @@ impl TableCommit {
             Err(source) => {
                 // Did it land? Read it back: ours only if it is byte-identical (unique uuid).
                 return match table.io().read(&p).await {
-                    Ok(b) if b.as_ref() == json.as_bytes() => self.after_publish(id).await.map(Some),
+                    Ok(b) if b.as_ref() == json.as_bytes() => {
+                        self.after_publish(id).await.map(Some)
+                    }
                     Ok(_) => Ok(None),
                     Err(e) if e.is_not_found() => Err(CommitError::OutcomeUnknown {
                         table: table.name(),
@@ -458,14 +528,24 @@ impl TableCommit {
         if metas.len() < min_count.max(2) {
             return Ok(metas);
         }
-        let entries: Vec<ManifestEntry> = store.read_manifests(&metas).await?.into_iter().flatten().collect();
+        let entries: Vec<ManifestEntry> = store
+            .read_manifests(&metas)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
         let live = fold_entries(entries, false)?;
         let merged = store.write_manifests(&self.namer, &live, schema_id).await?;
         written.extend(merged.iter().map(|m| m.file_name.clone()));
         Ok(merged)
     }
 
-    fn overwrite_targets(&self, scope: &OverwriteScope, base: &[ManifestEntry], delta: &[ManifestEntry]) -> Result<Vec<ManifestEntry>> {
+    fn overwrite_targets(
+        &self,
+        scope: &OverwriteScope,
+        base: &[ManifestEntry],
+        delta: &[ManifestEntry],
+    ) -> Result<Vec<ManifestEntry>> {
         let table = &self.table;
         Ok(match scope {
             OverwriteScope::All => base.to_vec(),
@@ -510,7 +590,12 @@ impl TableCommit {
                 for e in base {
                     let v = table.decode_partition(&e.partition)?;
                     let hit = pred
-                        .eval(&|c| fields.iter().position(|f| f.name == c).and_then(|i| v.get(i).cloned()))
+                        .eval(&|c| {
+                            fields
+                                .iter()
+                                .position(|f| f.name == c)
+                                .and_then(|i| v.get(i).cloned())
+                        })
                         .unwrap_or(false);
                     if hit {
                         out.push(e.clone());
@@ -520,12 +605,20 @@ impl TableCommit {
                 for e in delta {
                     let v = table.decode_partition(&e.partition)?;
                     let inside = pred
-                        .eval(&|c| fields.iter().position(|f| f.name == c).and_then(|i| v.get(i).cloned()))
+                        .eval(&|c| {
+                            fields
+                                .iter()
+                                .position(|f| f.name == c)
+                                .and_then(|i| v.get(i).cloned())
+                        })
                         .unwrap_or(false);
                     if !inside {
                         return Err(Error::Invalid(format!(
                             "overwrite of partition {} received a row of another partition ({})",
-                            spec.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "),
+                            spec.iter()
+                                .map(|(k, v)| format!("{k}={v}"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
                             fields
                                 .iter()
                                 .zip(&v)
@@ -547,9 +640,15 @@ enum Attempt {
 }
 
 /// The full conflict check of spec §10.4 on `fold(base ++ delta)`.
-fn check_conflicts(table: &Table, base: &[ManifestEntry], delta: &[ManifestEntry], kind: CommitKind) -> std::result::Result<(), String> {
+fn check_conflicts(
+    table: &Table,
+    base: &[ManifestEntry],
+    delta: &[ManifestEntry],
+    kind: CommitKind,
+) -> std::result::Result<(), String> {
     // 1. every DELETE matches a live ADD; nothing is added twice
-    let mut live: HashMap<EntryIdentifier, &ManifestEntry> = base.iter().map(|e| (e.identifier(), e)).collect();
+    let mut live: HashMap<EntryIdentifier, &ManifestEntry> =
+        base.iter().map(|e| (e.identifier(), e)).collect();
     for e in delta {
         let id = e.identifier();
         match e.kind {
@@ -597,7 +696,8 @@ fn check_conflicts(table: &Table, base: &[ManifestEntry], delta: &[ManifestEntry
             .iter()
             .map(|f| f.data_type.clone())
             .collect();
-        let touched: HashSet<(&Vec<u8>, i32)> = delta.iter().map(|e| (&e.partition, e.bucket)).collect();
+        let touched: HashSet<(&Vec<u8>, i32)> =
+            delta.iter().map(|e| (&e.partition, e.bucket)).collect();
         type KeyRange<'a> = (Vec<Datum>, Vec<Datum>, &'a str);
         let mut runs: BTreeMap<(&Vec<u8>, i32, i32), Vec<KeyRange>> = BTreeMap::new();
         for e in live.values() {

@@ -148,7 +148,9 @@ impl<T> CorruptContext<T> for std::result::Result<T, strata_spec::Error> {
     }
 }
 
-pub(crate) fn arrow_err(context: impl Into<String>) -> impl FnOnce(arrow_schema::ArrowError) -> Error {
+pub(crate) fn arrow_err(
+    context: impl Into<String>,
+) -> impl FnOnce(arrow_schema::ArrowError) -> Error {
     let context = context.into();
     move |source| Error::Arrow { context, source }
 }

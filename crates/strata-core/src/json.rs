@@ -52,7 +52,11 @@ pub fn value_at(array: &ArrayRef, row: usize, ty: &DataType) -> Result<Value> {
         TypeKind::Array(elem) => {
             let list = array.as_list::<i32>();
             let child = list.value(row);
-            Value::Array((0..child.len()).map(|i| value_at(&child, i, elem)).collect::<Result<_>>()?)
+            Value::Array(
+                (0..child.len())
+                    .map(|i| value_at(&child, i, elem))
+                    .collect::<Result<_>>()?,
+            )
         }
         TypeKind::Map(k, v) => map_value(array, row, k, v)?,
         TypeKind::Multiset(e) => map_value(array, row, e, &DataType::not_null(TypeKind::Int))?,
@@ -86,7 +90,12 @@ fn map_value(array: &ArrayRef, row: usize, k: &DataType, v: &DataType) -> Result
     } else {
         Ok(Value::Array(
             (0..entries.len())
-                .map(|i| Ok(Value::Array(vec![value_at(keys, i, k)?, value_at(vals, i, v)?])))
+                .map(|i| {
+                    Ok(Value::Array(vec![
+                        value_at(keys, i, k)?,
+                        value_at(vals, i, v)?,
+                    ]))
+                })
                 .collect::<Result<_>>()?,
         ))
     }
@@ -126,7 +135,10 @@ pub fn datum_json(d: &Datum, ty: &DataType) -> Value {
             };
             Value::String(time::format_time_millis(*t, p))
         }
-        Datum::Timestamp { millis, nanos_of_milli } => {
+        Datum::Timestamp {
+            millis,
+            nanos_of_milli,
+        } => {
             let p = match ty.kind {
                 TypeKind::Timestamp(p) | TypeKind::LocalZonedTimestamp(p) => p,
                 _ => 6,
@@ -153,10 +165,18 @@ pub struct Origin<'a> {
 ///
 /// # Errors
 /// [`Error::Invalid`] naming the source, row and column of a value that does not fit.
-pub fn json_to_batch(rows: &[Value], fields: &[DataField], origin: Origin<'_>) -> Result<RecordBatch> {
+pub fn json_to_batch(
+    rows: &[Value],
+    fields: &[DataField],
+    origin: Origin<'_>,
+) -> Result<RecordBatch> {
     for (i, r) in rows.iter().enumerate() {
         let obj = r.as_object().ok_or_else(|| {
-            Error::Invalid(format!("{} row {}: expected a JSON object", origin.source, origin.first_row + i))
+            Error::Invalid(format!(
+                "{} row {}: expected a JSON object",
+                origin.source,
+                origin.first_row + i
+            ))
         })?;
         for k in obj.keys() {
             if !fields.iter().any(|f| &f.name == k) {
@@ -170,7 +190,10 @@ pub fn json_to_batch(rows: &[Value], fields: &[DataField], origin: Origin<'_>) -
     }
     let mut cols = Vec::with_capacity(fields.len());
     for f in fields {
-        let vals: Vec<&Value> = rows.iter().map(|r| r.get(&f.name).unwrap_or(&Value::Null)).collect();
+        let vals: Vec<&Value> = rows
+            .iter()
+            .map(|r| r.get(&f.name).unwrap_or(&Value::Null))
+            .collect();
         let col = column_from_json(&f.data_type, &vals, &|i, msg| {
             Error::Invalid(format!(
                 "{} row {}, column '{}': {msg}",
@@ -224,21 +247,31 @@ pub fn column_from_json(ty: &DataType, values: &[&Value], err: &ErrAt<'_>) -> Re
                 }
                 offsets.push(child.len() as i32);
             }
-            let child_arr = column_from_json(elem, &child, &|j, m| err(owner.get(j).copied().unwrap_or(0), m))?;
+            let child_arr = column_from_json(elem, &child, &|j, m| {
+                err(owner.get(j).copied().unwrap_or(0), m)
+            })?;
             let field = match arrow_type(ty) {
                 ArrowType::List(f) => f,
                 other => return Err(Error::Internal(format!("ARRAY maps to {other}"))),
             };
             Ok(Arc::new(
-                arrow_array::ListArray::try_new(field, OffsetBuffer::new(offsets.into()), child_arr, nulls(&valid))
-                    .map_err(arrow_err("building an ARRAY column"))?,
+                arrow_array::ListArray::try_new(
+                    field,
+                    OffsetBuffer::new(offsets.into()),
+                    child_arr,
+                    nulls(&valid),
+                )
+                .map_err(arrow_err("building an ARRAY column"))?,
             ))
         }
         TypeKind::Map(k, v) => map_from_json(ty, k, v, values, err),
-        TypeKind::Multiset(e) => map_from_json(ty, e, &DataType::not_null(TypeKind::Int), values, err),
+        TypeKind::Multiset(e) => {
+            map_from_json(ty, e, &DataType::not_null(TypeKind::Int), values, err)
+        }
         TypeKind::Row(fields) => {
             let mut valid = Vec::with_capacity(values.len());
-            let mut per_field: Vec<Vec<&Value>> = vec![Vec::with_capacity(values.len()); fields.len()];
+            let mut per_field: Vec<Vec<&Value>> =
+                vec![Vec::with_capacity(values.len()); fields.len()];
             for (i, v) in values.iter().enumerate() {
                 match v {
                     Value::Null => {
@@ -257,7 +290,12 @@ pub fn column_from_json(ty: &DataType, values: &[&Value], err: &ErrAt<'_>) -> Re
                             col.push(items.get(j).unwrap_or(&Value::Null));
                         }
                     }
-                    other => return Err(err(i, format!("expected an object for a ROW, found {other}"))),
+                    other => {
+                        return Err(err(
+                            i,
+                            format!("expected an object for a ROW, found {other}"),
+                        ))
+                    }
                 }
             }
             let children = fields
@@ -265,7 +303,8 @@ pub fn column_from_json(ty: &DataType, values: &[&Value], err: &ErrAt<'_>) -> Re
                 .zip(&per_field)
                 .map(|(f, vals)| column_from_json(&f.data_type, vals, err))
                 .collect::<Result<Vec<_>>>()?;
-            let arrow_fields: Vec<Arc<Field>> = fields.iter().map(|f| Arc::new(arrow_field(f))).collect();
+            let arrow_fields: Vec<Arc<Field>> =
+                fields.iter().map(|f| Arc::new(arrow_field(f))).collect();
             Ok(Arc::new(
                 StructArray::try_new(arrow_fields.into(), children, nulls(&valid))
                     .map_err(arrow_err("building a ROW column"))?,
@@ -282,7 +321,13 @@ pub fn column_from_json(ty: &DataType, values: &[&Value], err: &ErrAt<'_>) -> Re
     }
 }
 
-fn map_from_json(ty: &DataType, k: &DataType, v: &DataType, values: &[&Value], err: &ErrAt<'_>) -> Result<ArrayRef> {
+fn map_from_json(
+    ty: &DataType,
+    k: &DataType,
+    v: &DataType,
+    values: &[&Value],
+    err: &ErrAt<'_>,
+) -> Result<ArrayRef> {
     let mut offsets = vec![0i32];
     let mut keys: Vec<Value> = Vec::new();
     let mut vals: Vec<&Value> = Vec::new();
@@ -308,18 +353,27 @@ fn map_from_json(ty: &DataType, k: &DataType, v: &DataType, values: &[&Value], e
                             vals.push(val);
                             owner.push(i);
                         }
-                        _ => return Err(err(i, format!("expected a [key, value] pair, found {p}"))),
+                        _ => {
+                            return Err(err(i, format!("expected a [key, value] pair, found {p}")))
+                        }
                     }
                 }
             }
-            other => return Err(err(i, format!("expected an object or [key, value] pairs, found {other}"))),
+            other => {
+                return Err(err(
+                    i,
+                    format!("expected an object or [key, value] pairs, found {other}"),
+                ))
+            }
         }
         offsets.push(keys.len() as i32);
     }
     let key_refs: Vec<&Value> = keys.iter().collect();
     // Object keys of non-string maps are strings: parse them with the key type's text rules.
     let key_arr = if k.is_string() {
-        column_from_json(k, &key_refs, &|j, m| err(owner.get(j).copied().unwrap_or(0), m))?
+        column_from_json(k, &key_refs, &|j, m| {
+            err(owner.get(j).copied().unwrap_or(0), m)
+        })?
     } else {
         let parsed: Vec<Value> = keys
             .iter()
@@ -329,7 +383,9 @@ fn map_from_json(ty: &DataType, k: &DataType, v: &DataType, values: &[&Value], e
             })
             .collect();
         let refs: Vec<&Value> = parsed.iter().collect();
-        column_from_json(&k.with_nullable(false), &refs, &|j, m| err(owner.get(j).copied().unwrap_or(0), m))?
+        column_from_json(&k.with_nullable(false), &refs, &|j, m| {
+            err(owner.get(j).copied().unwrap_or(0), m)
+        })?
     };
     if key_arr.null_count() > 0 {
         return Err(err(0, "a map key is null".into()));
@@ -343,10 +399,17 @@ fn map_from_json(ty: &DataType, k: &DataType, v: &DataType, values: &[&Value], e
         ArrowType::Struct(fs) => fs.clone(),
         other => return Err(Error::Internal(format!("map entries map to {other}"))),
     };
-    let entries = StructArray::try_new(struct_fields, vec![key_arr, val_arr], None).map_err(arrow_err("building map entries"))?;
+    let entries = StructArray::try_new(struct_fields, vec![key_arr, val_arr], None)
+        .map_err(arrow_err("building map entries"))?;
     Ok(Arc::new(
-        MapArray::try_new(entries_field, OffsetBuffer::new(offsets.into()), entries, nulls(&valid), sorted)
-            .map_err(arrow_err("building a MAP column"))?,
+        MapArray::try_new(
+            entries_field,
+            OffsetBuffer::new(offsets.into()),
+            entries,
+            nulls(&valid),
+            sorted,
+        )
+        .map_err(arrow_err("building a MAP column"))?,
     ))
 }
 
@@ -384,22 +447,32 @@ pub fn datum_from_json(ty: &DataType, v: &Value) -> std::result::Result<Datum, S
         },
         TypeKind::TinyInt | TypeKind::SmallInt | TypeKind::Int | TypeKind::BigInt => {
             let n: i64 = match v {
-                Value::Number(n) => n.as_i64().ok_or_else(|| format!("expected an integer, {}", found()))?,
-                Value::String(s) => s.trim().parse().map_err(|_| format!("expected an integer, {}", found()))?,
+                Value::Number(n) => n
+                    .as_i64()
+                    .ok_or_else(|| format!("expected an integer, {}", found()))?,
+                Value::String(s) => s
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("expected an integer, {}", found()))?,
                 _ => return Err(format!("expected an integer, {}", found())),
             };
             let out_of_range = || format!("{n} is out of range for {ty}");
             match ty.kind {
                 TypeKind::TinyInt => Datum::TinyInt(i8::try_from(n).map_err(|_| out_of_range())?),
-                TypeKind::SmallInt => Datum::SmallInt(i16::try_from(n).map_err(|_| out_of_range())?),
+                TypeKind::SmallInt => {
+                    Datum::SmallInt(i16::try_from(n).map_err(|_| out_of_range())?)
+                }
                 TypeKind::Int => Datum::Int(i32::try_from(n).map_err(|_| out_of_range())?),
                 _ => Datum::BigInt(n),
             }
         }
         TypeKind::Float | TypeKind::Double => {
             let f = match v {
-                Value::Number(n) => n.as_f64().ok_or_else(|| format!("expected a number, {}", found()))?,
-                Value::String(s) => parse_java_float(s.trim()).ok_or_else(|| format!("expected a number, {}", found()))?,
+                Value::Number(n) => n
+                    .as_f64()
+                    .ok_or_else(|| format!("expected a number, {}", found()))?,
+                Value::String(s) => parse_java_float(s.trim())
+                    .ok_or_else(|| format!("expected a number, {}", found()))?,
                 _ => return Err(format!("expected a number, {}", found())),
             };
             if ty.kind == TypeKind::Float {
@@ -410,11 +483,15 @@ pub fn datum_from_json(ty: &DataType, v: &Value) -> std::result::Result<Datum, S
         }
         TypeKind::Decimal { precision, scale } => {
             let t = text(v).ok_or_else(|| format!("expected a decimal, {}", found()))?;
-            let unscaled = parse_decimal(&t, *scale).ok_or_else(|| format!("'{t}' is not a decimal"))?;
+            let unscaled =
+                parse_decimal(&t, *scale).ok_or_else(|| format!("'{t}' is not a decimal"))?;
             if unscaled.unsigned_abs() >= 10u128.pow(*precision as u32) {
                 return Err(format!("{t} does not fit {ty}"));
             }
-            Datum::Decimal { unscaled, scale: *scale }
+            Datum::Decimal {
+                unscaled,
+                scale: *scale,
+            }
         }
         TypeKind::Char(_) | TypeKind::VarChar(_) => match v {
             Value::String(s) => Datum::String(s.clone()),
@@ -477,7 +554,15 @@ mod tests {
                 "arr": [1, null, 3], "m": {"k": 1}, "mi": [[1, "a"]], "r": {"x": 1, "y": "z"}}),
             serde_json::json!({}),
         ];
-        let batch = json_to_batch(&rows, &fields, Origin { source: "t", first_row: 1 }).unwrap();
+        let batch = json_to_batch(
+            &rows,
+            &fields,
+            Origin {
+                source: "t",
+                first_row: 1,
+            },
+        )
+        .unwrap();
         let back = batch_to_json(&batch, &fields).unwrap();
         assert_eq!(Value::Object(back[0].clone()), rows[0]);
         assert!(back[1].values().all(Value::is_null));
@@ -486,9 +571,19 @@ mod tests {
     #[test]
     fn errors_name_row_and_column() {
         let fields = vec![DataField::new(0, "n", DataType::parse("TINYINT").unwrap())];
-        let e = json_to_batch(&[serde_json::json!({"n": 1}), serde_json::json!({"n": 300})], &fields, Origin { source: "in.jsonl", first_row: 1 })
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("in.jsonl row 2, column 'n'") && e.contains("out of range"), "{e}");
+        let e = json_to_batch(
+            &[serde_json::json!({"n": 1}), serde_json::json!({"n": 300})],
+            &fields,
+            Origin {
+                source: "in.jsonl",
+                first_row: 1,
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("in.jsonl row 2, column 'n'") && e.contains("out of range"),
+            "{e}"
+        );
     }
 }

@@ -37,7 +37,12 @@ pub struct ManifestStore {
 
 impl ManifestStore {
     /// A store for a table rooted at `io` with the given partition column types.
-    pub fn new(io: FileIO, table: String, partition_types: Vec<DataType>, compression: ManifestCompression) -> Self {
+    pub fn new(
+        io: FileIO,
+        table: String,
+        partition_types: Vec<DataType>,
+        compression: ManifestCompression,
+    ) -> Self {
         ManifestStore {
             io,
             table,
@@ -65,7 +70,10 @@ impl ManifestStore {
     /// Missing or corrupt file.
     pub async fn read_list(&self, name: &str) -> Result<Vec<ManifestFileMeta>> {
         let bytes = self.read_bytes(name, "manifest list").await?;
-        decode_manifest_list(&bytes).corrupt("manifest list", &self.io.display_path(&path::manifest_path(name)))
+        decode_manifest_list(&bytes).corrupt(
+            "manifest list",
+            &self.io.display_path(&path::manifest_path(name)),
+        )
     }
 
     /// Reads a manifest file.
@@ -74,7 +82,10 @@ impl ManifestStore {
     /// Missing or corrupt file.
     pub async fn read_manifest(&self, name: &str) -> Result<Vec<ManifestEntry>> {
         let bytes = self.read_bytes(name, "manifest").await?;
-        decode_manifest(&bytes).corrupt("manifest", &self.io.display_path(&path::manifest_path(name)))
+        decode_manifest(&bytes).corrupt(
+            "manifest",
+            &self.io.display_path(&path::manifest_path(name)),
+        )
     }
 
     /// Reads an index manifest.
@@ -83,15 +94,20 @@ impl ManifestStore {
     /// Missing or corrupt file.
     pub async fn read_index_manifest(&self, name: &str) -> Result<Vec<IndexManifestEntry>> {
         let bytes = self.read_bytes(name, "index manifest").await?;
-        decode_index_manifest(&bytes)
-            .corrupt("index manifest", &self.io.display_path(&path::manifest_path(name)))
+        decode_index_manifest(&bytes).corrupt(
+            "index manifest",
+            &self.io.display_path(&path::manifest_path(name)),
+        )
     }
 
     /// Reads many manifests concurrently, keeping list order.
     ///
     /// # Errors
     /// The first failure.
-    pub async fn read_manifests(&self, metas: &[ManifestFileMeta]) -> Result<Vec<Vec<ManifestEntry>>> {
+    pub async fn read_manifests(
+        &self,
+        metas: &[ManifestFileMeta],
+    ) -> Result<Vec<Vec<ManifestEntry>>> {
         use futures::stream::{self, StreamExt, TryStreamExt};
         stream::iter(metas.iter().map(|m| self.read_manifest(&m.file_name)))
             .buffered(16)
@@ -124,7 +140,11 @@ impl ManifestStore {
     ///
     /// # Errors
     /// Storage or encoding errors.
-    pub async fn write_list(&self, namer: &FileNamer, metas: &[ManifestFileMeta]) -> Result<(String, i64)> {
+    pub async fn write_list(
+        &self,
+        namer: &FileNamer,
+        metas: &[ManifestFileMeta],
+    ) -> Result<(String, i64)> {
         let name = namer.manifest_list();
         let bytes = encode_manifest_list(metas, self.compression)?;
         let size = bytes.len() as i64;
@@ -136,7 +156,11 @@ impl ManifestStore {
     ///
     /// # Errors
     /// Storage or encoding errors.
-    pub async fn write_index_manifest(&self, namer: &FileNamer, entries: &[IndexManifestEntry]) -> Result<String> {
+    pub async fn write_index_manifest(
+        &self,
+        namer: &FileNamer,
+        entries: &[IndexManifestEntry],
+    ) -> Result<String> {
         let name = namer.index_manifest();
         let bytes = encode_index_manifest(entries, self.compression)?;
         self.io.write(&path::manifest_path(&name), bytes).await?;
@@ -151,9 +175,16 @@ impl ManifestStore {
         }
     }
 
-    fn meta_of(&self, name: String, size: i64, entries: &[ManifestEntry], schema_id: i64) -> Result<ManifestFileMeta> {
+    fn meta_of(
+        &self,
+        name: String,
+        size: i64,
+        entries: &[ManifestEntry],
+        schema_id: i64,
+    ) -> Result<ManifestFileMeta> {
         let added = entries.iter().filter(|e| e.kind == FileKind::Add).count() as i64;
-        let partition_stats = partition_stats(&self.partition_types, entries.iter().map(|e| &e.partition))?;
+        let partition_stats =
+            partition_stats(&self.partition_types, entries.iter().map(|e| &e.partition))?;
         Ok(ManifestFileMeta {
             file_name: name,
             file_size: size,
@@ -190,8 +221,11 @@ pub fn partition_stats<'a>(
         *counts.entry(p).or_default() += 1;
     }
     for (p, n) in counts {
-        let values = binary_row::deserialize(types, p)
-            .map_err(|e| Error::Corrupt { what: "manifest entry", path: "partition".into(), reason: e.to_string() })?;
+        let values = binary_row::deserialize(types, p).map_err(|e| Error::Corrupt {
+            what: "manifest entry",
+            path: "partition".into(),
+            reason: e.to_string(),
+        })?;
         for (i, v) in values.into_iter().enumerate() {
             if v.is_null() {
                 nulls[i] += n;
@@ -205,7 +239,12 @@ pub fn partition_stats<'a>(
             }
         }
     }
-    Ok(SimpleStats::from_values(types, &mins, &maxs, nulls.into_iter().map(Some).collect())?)
+    Ok(SimpleStats::from_values(
+        types,
+        &mins,
+        &maxs,
+        nulls.into_iter().map(Some).collect(),
+    )?)
 }
 
 /// Folds entries in order into the live set (spec §4.6). With `keep_unmatched_deletes` a DELETE

@@ -154,27 +154,47 @@ impl FileNamer {
 
     /// `<prefix><uuid>-<n>.<ext>`
     pub fn data_file(&self, prefix: &str, ext: &str) -> String {
-        format!("{prefix}{}-{}.{ext}", self.uuid, Self::next(&self.data_counter))
+        format!(
+            "{prefix}{}-{}.{ext}",
+            self.uuid,
+            Self::next(&self.data_counter)
+        )
     }
 
     /// `<changelog prefix><uuid>-<n>.<ext>`
     pub fn changelog_file(&self, prefix: &str, ext: &str) -> String {
-        format!("{prefix}{}-{}.{ext}", self.uuid, Self::next(&self.changelog_counter))
+        format!(
+            "{prefix}{}-{}.{ext}",
+            self.uuid,
+            Self::next(&self.changelog_counter)
+        )
     }
 
     /// `manifest-<uuid>-<n>`
     pub fn manifest(&self) -> String {
-        format!("manifest-{}-{}", self.uuid, Self::next(&self.manifest_counter))
+        format!(
+            "manifest-{}-{}",
+            self.uuid,
+            Self::next(&self.manifest_counter)
+        )
     }
 
     /// `manifest-list-<uuid>-<n>`
     pub fn manifest_list(&self) -> String {
-        format!("manifest-list-{}-{}", self.uuid, Self::next(&self.manifest_list_counter))
+        format!(
+            "manifest-list-{}-{}",
+            self.uuid,
+            Self::next(&self.manifest_list_counter)
+        )
     }
 
     /// `index-manifest-<uuid>-<n>`
     pub fn index_manifest(&self) -> String {
-        format!("index-manifest-{}-{}", self.uuid, Self::next(&self.manifest_counter))
+        format!(
+            "index-manifest-{}-{}",
+            self.uuid,
+            Self::next(&self.manifest_counter)
+        )
     }
 
     /// `index-<uuid>-<n>`

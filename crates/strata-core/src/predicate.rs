@@ -158,7 +158,8 @@ impl Predicate {
     pub fn restrict_to(&self, allowed: &[String]) -> Option<Predicate> {
         match self {
             Predicate::And(v) => {
-                let parts: Vec<Predicate> = v.iter().filter_map(|p| p.restrict_to(allowed)).collect();
+                let parts: Vec<Predicate> =
+                    v.iter().filter_map(|p| p.restrict_to(allowed)).collect();
                 if parts.is_empty() {
                     None
                 } else {
@@ -166,7 +167,8 @@ impl Predicate {
                 }
             }
             Predicate::Or(v) => {
-                let parts: Option<Vec<Predicate>> = v.iter().map(|p| p.restrict_to(allowed)).collect();
+                let parts: Option<Vec<Predicate>> =
+                    v.iter().map(|p| p.restrict_to(allowed)).collect();
                 parts.map(Predicate::Or)
             }
             other => {
@@ -268,7 +270,13 @@ impl Predicate {
                     CmpOp::GtEq => s.max.paimon_cmp(value).is_ge(),
                 }
             }
-            Predicate::IsNull(c) => !matches!(stats(c), Some(ColStats { null_count: Some(0), .. })),
+            Predicate::IsNull(c) => !matches!(
+                stats(c),
+                Some(ColStats {
+                    null_count: Some(0),
+                    ..
+                })
+            ),
             Predicate::IsNotNull(c) => match stats(c) {
                 Some(s) => !(s.null_count == Some(s.row_count) && s.row_count > 0),
                 None => true,
@@ -346,7 +354,9 @@ impl Predicate {
                 }
                 acc
             }
-            Predicate::Not(p) => arrow::compute::not(&p.eval_batch(batch)?).map_err(arrow_err("evaluating NOT"))?,
+            Predicate::Not(p) => {
+                arrow::compute::not(&p.eval_batch(batch)?).map_err(arrow_err("evaluating NOT"))?
+            }
             Predicate::Cmp { column, op, value } => {
                 let col = Self::column(batch, column)?;
                 let lit = Self::literal(col, value)?;
@@ -360,23 +370,27 @@ impl Predicate {
                 };
                 r.map_err(arrow_err(format!("comparing column '{column}'")))?
             }
-            Predicate::IsNull(c) => arrow::compute::is_null(Self::column(batch, c)?).map_err(arrow_err("IS NULL"))?,
-            Predicate::IsNotNull(c) => {
-                arrow::compute::is_not_null(Self::column(batch, c)?).map_err(arrow_err("IS NOT NULL"))?
+            Predicate::IsNull(c) => {
+                arrow::compute::is_null(Self::column(batch, c)?).map_err(arrow_err("IS NULL"))?
             }
+            Predicate::IsNotNull(c) => arrow::compute::is_not_null(Self::column(batch, c)?)
+                .map_err(arrow_err("IS NOT NULL"))?,
             Predicate::In { column, values } => {
                 let col = Self::column(batch, column)?;
                 let mut acc = BooleanArray::from(vec![false; n]);
                 for v in values {
-                    let eq = cmp::eq(col, &Self::literal(col, v)?).map_err(arrow_err(format!("comparing column '{column}'")))?;
-                    acc = arrow::compute::or_kleene(&acc, &eq).map_err(arrow_err("evaluating IN"))?;
+                    let eq = cmp::eq(col, &Self::literal(col, v)?)
+                        .map_err(arrow_err(format!("comparing column '{column}'")))?;
+                    acc =
+                        arrow::compute::or_kleene(&acc, &eq).map_err(arrow_err("evaluating IN"))?;
                 }
                 acc
             }
             Predicate::StartsWith { column, prefix } => {
                 let col = Self::column(batch, column)?;
                 let lit = Self::literal(col, &Datum::String(prefix.clone()))?;
-                arrow_string::like::starts_with(col, &lit).map_err(arrow_err(format!("LIKE on '{column}'")))?
+                arrow_string::like::starts_with(col, &lit)
+                    .map_err(arrow_err(format!("LIKE on '{column}'")))?
             }
         })
     }
@@ -389,7 +403,10 @@ fn is_nan(d: &Datum) -> bool {
 /// A one-element array of `ty` holding `value` (the literal side of a comparison).
 fn literal_array(ty: &arrow_schema::DataType, value: &Datum) -> Result<ArrayRef> {
     let paimon = strata_format::arrow_convert::paimon_type(ty, true)?;
-    Ok(strata_format::arrow_convert::datums_to_array(&paimon, std::slice::from_ref(value))?)
+    Ok(strata_format::arrow_convert::datums_to_array(
+        &paimon,
+        std::slice::from_ref(value),
+    )?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -463,16 +480,24 @@ fn tokenize(text: &str) -> Result<Vec<Tok>> {
                 }
             }
             out.push(Tok::Ident(s));
-        } else if c.is_ascii_digit() || ((c == '-' || c == '.') && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+        } else if c.is_ascii_digit()
+            || ((c == '-' || c == '.') && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             let start = i;
             i += 1;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.' || ((chars[i] == '-' || chars[i] == '+') && matches!(chars[i - 1], 'e' | 'E'))) {
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric()
+                    || chars[i] == '.'
+                    || ((chars[i] == '-' || chars[i] == '+') && matches!(chars[i - 1], 'e' | 'E')))
+            {
                 i += 1;
             }
             out.push(Tok::Num(chars[start..i].iter().collect()));
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
                 i += 1;
             }
             out.push(Tok::Ident(chars[start..i].iter().collect()));
@@ -556,7 +581,10 @@ impl Parser<'_> {
     fn field(&self, name: &str) -> Result<&DataField> {
         self.fields.iter().find(|f| f.name == name).ok_or_else(|| {
             let names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
-            self.err(format!("unknown column '{name}' (columns: {})", names.join(", ")))
+            self.err(format!(
+                "unknown column '{name}' (columns: {})",
+                names.join(", ")
+            ))
         })
     }
 
@@ -579,7 +607,9 @@ impl Parser<'_> {
                 self.pos += 1;
                 Ok(None)
             }
-            Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("TRUE") || w.eq_ignore_ascii_case("FALSE") => {
+            Some(Tok::Ident(w))
+                if w.eq_ignore_ascii_case("TRUE") || w.eq_ignore_ascii_case("FALSE") =>
+            {
                 self.pos += 1;
                 Ok(Some(w.to_ascii_lowercase()))
             }
@@ -589,7 +619,10 @@ impl Parser<'_> {
 
     fn bind(&self, field: &DataField, text: &str) -> Result<Datum> {
         if field.data_type.is_nested() {
-            return Err(self.err(format!("column '{}' of type {} cannot be compared", field.name, field.data_type)));
+            return Err(self.err(format!(
+                "column '{}' of type {} cannot be compared",
+                field.name, field.data_type
+            )));
         }
         parse_literal(&field.data_type, text)
             .map_err(|m| self.err(format!("for column '{}': {m}", field.name)))
@@ -609,13 +642,20 @@ impl Parser<'_> {
             return Ok(Predicate::False);
         }
         // literal op column
-        if matches!(self.toks.get(self.pos), Some(Tok::Str(_)) | Some(Tok::Num(_))) {
+        if matches!(
+            self.toks.get(self.pos),
+            Some(Tok::Str(_)) | Some(Tok::Num(_))
+        ) {
             let lit = self.literal_text()?.unwrap_or_default();
             let op = self.op()?;
             let name = self.ident()?;
             let field = self.field(&name)?.clone();
             let value = self.bind(&field, &lit)?;
-            return Ok(Predicate::Cmp { column: name, op: op.flip(), value });
+            return Ok(Predicate::Cmp {
+                column: name,
+                op: op.flip(),
+                value,
+            });
         }
         let name = self.ident()?;
         let field = self.field(&name)?.clone();
@@ -645,20 +685,43 @@ impl Parser<'_> {
                 self.expect(Tok::RParen)?;
                 break;
             }
-            let p = Predicate::In { column: name, values };
-            return Ok(if negated { Predicate::Not(Box::new(p)) } else { p });
+            let p = Predicate::In {
+                column: name,
+                values,
+            };
+            return Ok(if negated {
+                Predicate::Not(Box::new(p))
+            } else {
+                p
+            });
         }
         if self.eat_kw("BETWEEN") {
-            let lo = self.literal_text()?.ok_or_else(|| self.err("BETWEEN needs values"))?;
+            let lo = self
+                .literal_text()?
+                .ok_or_else(|| self.err("BETWEEN needs values"))?;
             if !self.eat_kw("AND") {
                 return Err(self.err("expected AND in BETWEEN"));
             }
-            let hi = self.literal_text()?.ok_or_else(|| self.err("BETWEEN needs values"))?;
+            let hi = self
+                .literal_text()?
+                .ok_or_else(|| self.err("BETWEEN needs values"))?;
             let p = Predicate::And(vec![
-                Predicate::Cmp { column: name.clone(), op: CmpOp::GtEq, value: self.bind(&field, &lo)? },
-                Predicate::Cmp { column: name, op: CmpOp::LtEq, value: self.bind(&field, &hi)? },
+                Predicate::Cmp {
+                    column: name.clone(),
+                    op: CmpOp::GtEq,
+                    value: self.bind(&field, &lo)?,
+                },
+                Predicate::Cmp {
+                    column: name,
+                    op: CmpOp::LtEq,
+                    value: self.bind(&field, &hi)?,
+                },
             ]);
-            return Ok(if negated { Predicate::Not(Box::new(p)) } else { p });
+            return Ok(if negated {
+                Predicate::Not(Box::new(p))
+            } else {
+                p
+            });
         }
         if self.eat_kw("LIKE") {
             let pat = match self.toks.get(self.pos).cloned() {
@@ -669,11 +732,22 @@ impl Parser<'_> {
                 _ => return Err(self.err("LIKE needs a quoted pattern")),
             };
             let p = match pat.strip_suffix('%') {
-                Some(prefix) if !prefix.contains(['%', '_']) => Predicate::StartsWith { column: name, prefix: prefix.to_string() },
-                None if !pat.contains(['%', '_']) => Predicate::Cmp { column: name, op: CmpOp::Eq, value: Datum::String(pat) },
+                Some(prefix) if !prefix.contains(['%', '_']) => Predicate::StartsWith {
+                    column: name,
+                    prefix: prefix.to_string(),
+                },
+                None if !pat.contains(['%', '_']) => Predicate::Cmp {
+                    column: name,
+                    op: CmpOp::Eq,
+                    value: Datum::String(pat),
+                },
                 _ => return Err(self.err("only LIKE 'prefix%' patterns are supported")),
             };
-            return Ok(if negated { Predicate::Not(Box::new(p)) } else { p });
+            return Ok(if negated {
+                Predicate::Not(Box::new(p))
+            } else {
+                p
+            });
         }
         if negated {
             return Err(self.err("expected IN, BETWEEN or LIKE after NOT"));
@@ -681,7 +755,11 @@ impl Parser<'_> {
         let op = self.op()?;
         match self.literal_text()? {
             None => Ok(Predicate::False), // comparison with NULL is never true
-            Some(t) => Ok(Predicate::Cmp { column: name, op, value: self.bind(&field, &t)? }),
+            Some(t) => Ok(Predicate::Cmp {
+                column: name,
+                op,
+                value: self.bind(&field, &t)?,
+            }),
         }
     }
 
@@ -719,7 +797,12 @@ impl Parser<'_> {
 /// [`Error::Invalid`] naming the problem (unknown column, bad literal, syntax).
 pub fn parse_filter(text: &str, fields: &[DataField]) -> Result<Predicate> {
     let toks = tokenize(text)?;
-    let mut p = Parser { toks, pos: 0, fields, text };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        fields,
+        text,
+    };
     let pred = p.or()?;
     if p.pos != p.toks.len() {
         return Err(p.err("unexpected text at the end"));
@@ -749,7 +832,11 @@ mod tests {
 
     #[test]
     fn parses_and_evaluates() {
-        let p = parse_filter("dt = '2026-01-01' AND (v > 3 OR id IN (1, 2)) AND dt IS NOT NULL", &fields()).unwrap();
+        let p = parse_filter(
+            "dt = '2026-01-01' AND (v > 3 OR id IN (1, 2)) AND dt IS NOT NULL",
+            &fields(),
+        )
+        .unwrap();
         let row = |id: i64, dt: &str, v: f64| {
             move |c: &str| -> Option<Datum> {
                 match c {
@@ -767,7 +854,11 @@ mod tests {
         assert_eq!(
             p.restrict_to(&["dt".to_string()]),
             Some(Predicate::And(vec![
-                Predicate::Cmp { column: "dt".into(), op: CmpOp::Eq, value: Datum::String("2026-01-01".into()) },
+                Predicate::Cmp {
+                    column: "dt".into(),
+                    op: CmpOp::Eq,
+                    value: Datum::String("2026-01-01".into())
+                },
                 Predicate::IsNotNull("dt".into())
             ]))
         );
@@ -785,7 +876,14 @@ mod tests {
     fn stats_pruning() {
         let p = parse_filter("id >= 10 AND id < 20", &fields()).unwrap();
         let st = |min: i64, max: i64| {
-            move |_: &str| Some(ColStats { min: Datum::BigInt(min), max: Datum::BigInt(max), null_count: Some(0), row_count: 5 })
+            move |_: &str| {
+                Some(ColStats {
+                    min: Datum::BigInt(min),
+                    max: Datum::BigInt(max),
+                    null_count: Some(0),
+                    row_count: 5,
+                })
+            }
         };
         assert!(p.may_match(&st(0, 10)));
         assert!(!p.may_match(&st(0, 9)));
@@ -794,7 +892,14 @@ mod tests {
         let q = parse_filter("dt LIKE 'ab%'", &fields()).unwrap();
         let s = |a: &str, b: &str| {
             let (a, b) = (a.to_string(), b.to_string());
-            move |_: &str| Some(ColStats { min: Datum::String(a.clone()), max: Datum::String(b.clone()), null_count: Some(0), row_count: 1 })
+            move |_: &str| {
+                Some(ColStats {
+                    min: Datum::String(a.clone()),
+                    max: Datum::String(b.clone()),
+                    null_count: Some(0),
+                    row_count: 1,
+                })
+            }
         };
         assert!(q.may_match(&s("aa", "ac")));
         assert!(q.may_match(&s("abz", "b")));

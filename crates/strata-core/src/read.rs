@@ -90,7 +90,10 @@ impl TableRead {
         let schema = self.table.schema();
         match &self.projection {
             None => schema.fields.clone(),
-            Some(cols) => cols.iter().filter_map(|c| schema.field(c).cloned()).collect(),
+            Some(cols) => cols
+                .iter()
+                .filter_map(|c| schema.field(c).cloned())
+                .collect(),
         }
     }
 
@@ -102,7 +105,11 @@ impl TableRead {
     /// Columns that must be read: output plus filter columns, in table order.
     fn read_fields(&self) -> Vec<DataField> {
         let out = self.output_fields();
-        let filter_cols = self.filter.as_ref().map(|f| f.columns()).unwrap_or_default();
+        let filter_cols = self
+            .filter
+            .as_ref()
+            .map(|f| f.columns())
+            .unwrap_or_default();
         self.table
             .schema()
             .fields
@@ -130,9 +137,14 @@ impl TableRead {
     ///
     /// # Errors
     /// Missing schemas; per-file errors arrive in the stream.
-    pub async fn read_split(&self, split: &DataSplit) -> Result<BoxStream<'static, Result<RecordBatch>>> {
+    pub async fn read_split(
+        &self,
+        split: &DataSplit,
+    ) -> Result<BoxStream<'static, Result<RecordBatch>>> {
         if self.table.has_primary_key() {
-            return Err(Error::Unsupported("reading primary-key tables (coming with the LSM reader)".into()));
+            return Err(Error::Unsupported(
+                "reading primary-key tables (coming with the LSM reader)".into(),
+            ));
         }
         let read_fields = Arc::new(self.read_fields());
         let out_fields = self.output_fields();
@@ -178,24 +190,28 @@ impl TableRead {
 }
 
 /// Applies the filter, then projects to the output schema (by name).
-fn finish_batch(batch: RecordBatch, filter: Option<&Predicate>, out: &SchemaRef) -> Result<RecordBatch> {
+fn finish_batch(
+    batch: RecordBatch,
+    filter: Option<&Predicate>,
+    out: &SchemaRef,
+) -> Result<RecordBatch> {
     let batch = match filter {
         None => batch,
         Some(p) => {
             let mask = p.filter(&batch)?;
-            arrow::compute::filter_record_batch(&batch, &mask).map_err(arrow_err("filtering rows"))?
+            arrow::compute::filter_record_batch(&batch, &mask)
+                .map_err(arrow_err("filtering rows"))?
         }
     };
-    let cols: Vec<ArrayRef> = out
-        .fields()
-        .iter()
-        .map(|f| {
-            batch
-                .column_by_name(f.name())
-                .cloned()
-                .ok_or_else(|| Error::Internal(format!("column {} missing after read", f.name())))
-        })
-        .collect::<Result<_>>()?;
+    let cols: Vec<ArrayRef> =
+        out.fields()
+            .iter()
+            .map(|f| {
+                batch.column_by_name(f.name()).cloned().ok_or_else(|| {
+                    Error::Internal(format!("column {} missing after read", f.name()))
+                })
+            })
+            .collect::<Result<_>>()?;
     RecordBatch::try_new_with_options(
         out.clone(),
         cols,
@@ -262,7 +278,12 @@ impl FileRead {
 
 /// Converts a batch with the file's columns (in `mapped` order, absent ones skipped) into
 /// today's columns: renamed, cast, missing ones null.
-fn evolve(batch: &RecordBatch, read_fields: &[DataField], mapped: &[Option<DataField>], target: &SchemaRef) -> Result<RecordBatch> {
+fn evolve(
+    batch: &RecordBatch,
+    read_fields: &[DataField],
+    mapped: &[Option<DataField>],
+    target: &SchemaRef,
+) -> Result<RecordBatch> {
     let mut cols = Vec::with_capacity(read_fields.len());
     let mut next = 0;
     for (f, m) in read_fields.iter().zip(mapped) {
@@ -272,7 +293,10 @@ fn evolve(batch: &RecordBatch, read_fields: &[DataField], mapped: &[Option<DataF
                 next += 1;
                 cols.push(arrow_convert::cast_to(col, &f.data_type)?);
             }
-            None => cols.push(new_null_array(&arrow_convert::arrow_type(&f.data_type), batch.num_rows())),
+            None => cols.push(new_null_array(
+                &arrow_convert::arrow_type(&f.data_type),
+                batch.num_rows(),
+            )),
         }
     }
     RecordBatch::try_new_with_options(
@@ -284,7 +308,9 @@ fn evolve(batch: &RecordBatch, read_fields: &[DataField], mapped: &[Option<DataF
 }
 
 /// Drives a stream on its own task, handing batches over through a small channel.
-pub(crate) fn spawn_stream(mut s: BoxStream<'static, Result<RecordBatch>>) -> BoxStream<'static, Result<RecordBatch>> {
+pub(crate) fn spawn_stream(
+    mut s: BoxStream<'static, Result<RecordBatch>>,
+) -> BoxStream<'static, Result<RecordBatch>> {
     let (tx, rx) = tokio::sync::mpsc::channel(2);
     tokio::spawn(async move {
         while let Some(item) = s.next().await {

@@ -156,7 +156,9 @@ impl TableScan {
             Some(pf) => metas
                 .into_iter()
                 .filter(|m| {
-                    let Ok((mins, maxs)) = m.partition_stats.decode(&partition_types) else { return true };
+                    let Ok((mins, maxs)) = m.partition_stats.decode(&partition_types) else {
+                        return true;
+                    };
                     let total = m.num_added_files + m.num_deleted_files;
                     pf.may_match(&|c| {
                         let i = partition_fields.iter().position(|f| f.name == c)?;
@@ -231,11 +233,22 @@ impl TableScan {
         }
     }
 
-    async fn file_may_match(&self, filter: &Predicate, e: &ManifestEntry, schema: &TableSchema) -> Result<bool> {
+    async fn file_may_match(
+        &self,
+        filter: &Predicate,
+        e: &ManifestEntry,
+        schema: &TableSchema,
+    ) -> Result<bool> {
         let data_schema = self.table.schema_manager().schema(e.file.schema_id).await?;
         let stats = if schema.has_primary_key() {
             let key_fields = data_schema.trimmed_primary_key_fields();
-            FileStats::decode(&e.file.key_stats, None, &key_fields, schema, e.file.row_count)
+            FileStats::decode(
+                &e.file.key_stats,
+                None,
+                &key_fields,
+                schema,
+                e.file.row_count,
+            )
         } else {
             FileStats::decode(
                 &e.file.value_stats,
@@ -254,7 +267,10 @@ impl TableScan {
 ///
 /// # Errors
 /// [`Error::NotFound`] naming the snapshot or tag.
-pub async fn resolve_snapshot(table: &Table, selector: &SnapshotSelector) -> Result<Option<Snapshot>> {
+pub async fn resolve_snapshot(
+    table: &Table,
+    selector: &SnapshotSelector,
+) -> Result<Option<Snapshot>> {
     let sm = table.snapshot_manager();
     let opts = table.options();
     let selector = match selector {
@@ -297,7 +313,11 @@ pub async fn resolve_snapshot(table: &Table, selector: &SnapshotSelector) -> Res
 ///
 /// # Errors
 /// Corrupt key bytes.
-pub fn make_splits(table: &Table, snapshot_id: i64, entries: Vec<ManifestEntry>) -> Result<Vec<DataSplit>> {
+pub fn make_splits(
+    table: &Table,
+    snapshot_id: i64,
+    entries: Vec<ManifestEntry>,
+) -> Result<Vec<DataSplit>> {
     let pk = table.has_primary_key();
     let mut groups: BTreeMap<(Vec<u8>, i32), (i32, Vec<DataFileMeta>)> = BTreeMap::new();
     for e in entries {
@@ -319,7 +339,11 @@ pub fn make_splits(table: &Table, snapshot_id: i64, entries: Vec<ManifestEntry>)
                 }
             }
             files.sort_by(|a, b| {
-                (a.level, a.min_sequence_number, &a.file_name).cmp(&(b.level, b.min_sequence_number, &b.file_name))
+                (a.level, a.min_sequence_number, &a.file_name).cmp(&(
+                    b.level,
+                    b.min_sequence_number,
+                    &b.file_name,
+                ))
             });
             let raw = files.iter().all(|f| f.level > 0 && !f.may_have_retracts())
                 && (first_row || files.iter().all(|f| f.level == files[0].level));
@@ -332,7 +356,9 @@ pub fn make_splits(table: &Table, snapshot_id: i64, entries: Vec<ManifestEntry>)
                 raw_convertible: raw,
             });
         } else {
-            files.sort_by(|a, b| (a.min_sequence_number, &a.file_name).cmp(&(b.min_sequence_number, &b.file_name)));
+            files.sort_by(|a, b| {
+                (a.min_sequence_number, &a.file_name).cmp(&(b.min_sequence_number, &b.file_name))
+            });
             out.push(DataSplit {
                 snapshot_id,
                 partition,
@@ -356,13 +382,17 @@ pub async fn live_bucket_state(table: &Table) -> Result<HashMap<(Vec<u8>, i32), 
     let Some(snapshot) = table.snapshot_manager().latest().await? else {
         return Ok(out);
     };
-    let entries = TableScan::new(table.clone()).live_entries(&snapshot).await?;
+    let entries = TableScan::new(table.clone())
+        .live_entries(&snapshot)
+        .await?;
     for e in entries {
-        let s = out.entry((e.partition.clone(), e.bucket)).or_insert(BucketState {
-            max_sequence: -1,
-            total_buckets: None,
-            files: Vec::new(),
-        });
+        let s = out
+            .entry((e.partition.clone(), e.bucket))
+            .or_insert(BucketState {
+                max_sequence: -1,
+                total_buckets: None,
+                files: Vec::new(),
+            });
         s.max_sequence = s.max_sequence.max(e.file.max_sequence_number);
         s.total_buckets = Some(e.total_buckets);
         s.files.push(e.file);

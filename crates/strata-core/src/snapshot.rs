@@ -204,17 +204,26 @@ impl SnapshotManager {
 
     /// Overwrites the LATEST hint (best effort).
     pub async fn write_latest_hint(&self, id: i64) {
-        let _ = self.io.write(&path::latest_hint_path(), id.to_string()).await;
+        let _ = self
+            .io
+            .write(&path::latest_hint_path(), id.to_string())
+            .await;
     }
 
     /// Overwrites the EARLIEST hint (best effort).
     pub async fn write_earliest_hint(&self, id: i64) {
-        let _ = self.io.write(&path::earliest_hint_path(), id.to_string()).await;
+        let _ = self
+            .io
+            .write(&path::earliest_hint_path(), id.to_string())
+            .await;
     }
 
     /// Whether the EARLIEST hint exists.
     pub async fn has_earliest_hint(&self) -> bool {
-        self.io.exists(&path::earliest_hint_path()).await.unwrap_or(false)
+        self.io
+            .exists(&path::earliest_hint_path())
+            .await
+            .unwrap_or(false)
     }
 
     /// Tag names, sorted.

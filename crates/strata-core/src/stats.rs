@@ -47,7 +47,8 @@ pub fn value_stats(
         names.push(f.name.clone());
     }
     let all = names.len() == fields.len();
-    let stats = SimpleStats::from_values(&types, &mins, &maxs, nulls).map_err(|e| Error::Internal(format!("encoding stats: {e}")))?;
+    let stats = SimpleStats::from_values(&types, &mins, &maxs, nulls)
+        .map_err(|e| Error::Internal(format!("encoding stats: {e}")))?;
     Ok((stats, if all { None } else { Some(names) }))
 }
 
@@ -64,8 +65,13 @@ pub fn key_stats(fields: &[DataField], stats: &[ColumnStats]) -> Result<SimpleSt
         mins.push(a);
         maxs.push(b);
     }
-    SimpleStats::from_values(&types, &mins, &maxs, stats.iter().map(|s| Some(s.null_count)).collect())
-        .map_err(|e| Error::Internal(format!("encoding key stats: {e}")))
+    SimpleStats::from_values(
+        &types,
+        &mins,
+        &maxs,
+        stats.iter().map(|s| Some(s.null_count)).collect(),
+    )
+    .map_err(|e| Error::Internal(format!("encoding key stats: {e}")))
 }
 
 /// Stats rows are nullable rows of the column types.
@@ -86,7 +92,10 @@ fn truncate(min: &Datum, max: &Datum, n: usize) -> (Datum, Datum) {
             while let Some(last) = chars.pop() {
                 if let Some(next) = char::from_u32(last as u32 + 1) {
                     chars.push(next);
-                    return (Datum::String(a2), Datum::String(chars.into_iter().collect()));
+                    return (
+                        Datum::String(a2),
+                        Datum::String(chars.into_iter().collect()),
+                    );
                 }
             }
             (Datum::Null, Datum::Null)
@@ -142,8 +151,12 @@ impl FileStats {
         };
         let mut cols = Vec::new();
         for (i, f) in covered.iter().enumerate() {
-            let Some(tf) = table_schema.field_by_id(f.id) else { continue };
-            if tf.data_type.with_nullable(true) != f.data_type.with_nullable(true) || f.data_type.is_nested() {
+            let Some(tf) = table_schema.field_by_id(f.id) else {
+                continue;
+            };
+            if tf.data_type.with_nullable(true) != f.data_type.with_nullable(true)
+                || f.data_type.is_nested()
+            {
                 continue;
             }
             cols.push((
@@ -161,7 +174,10 @@ impl FileStats {
 
     /// Stats of a column by table column name.
     pub fn get(&self, name: &str) -> Option<ColStats> {
-        self.cols.iter().find(|(n, _)| n == name).map(|(_, s)| s.clone())
+        self.cols
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.clone())
     }
 }
 
@@ -171,10 +187,17 @@ mod tests {
 
     #[test]
     fn truncation_keeps_bounds() {
-        let (a, b) = truncate(&Datum::String("abcdef".into()), &Datum::String("abzzzz".into()), 3);
+        let (a, b) = truncate(
+            &Datum::String("abcdef".into()),
+            &Datum::String("abzzzz".into()),
+            3,
+        );
         assert_eq!(a, Datum::String("abc".into()));
         assert_eq!(b, Datum::String("ab{".into()));
         let (a, b) = truncate(&Datum::String("a".into()), &Datum::String("b".into()), 3);
-        assert_eq!((a, b), (Datum::String("a".into()), Datum::String("b".into())));
+        assert_eq!(
+            (a, b),
+            (Datum::String("a".into()), Datum::String("b".into()))
+        );
     }
 }

@@ -51,11 +51,21 @@ impl Table {
     /// As [`Table::load`].
     pub async fn open_path(location: &str) -> Result<Table> {
         let io = FileIO::open(location, &Default::default())?;
-        let name = location.trim_end_matches('/').rsplit('/').next().unwrap_or("table").to_string();
+        let name = location
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("table")
+            .to_string();
         Table::load(io, Identifier::new("default", name)).await
     }
 
-    fn from_parts(io: FileIO, ident: Identifier, schema: Arc<TableSchema>, schemas: SchemaManager) -> Table {
+    fn from_parts(
+        io: FileIO,
+        ident: Identifier,
+        schema: Arc<TableSchema>,
+        schemas: SchemaManager,
+    ) -> Table {
         let options = schema.core_options();
         let snapshots = SnapshotManager::new(io.clone(), ident.to_string());
         Table {
@@ -143,7 +153,11 @@ impl Table {
 
     /// Types of the partition columns, in partition order.
     pub fn partition_types(&self) -> Vec<DataType> {
-        self.schema.partition_fields().iter().map(|f| f.data_type.clone()).collect()
+        self.schema
+            .partition_fields()
+            .iter()
+            .map(|f| f.data_type.clone())
+            .collect()
     }
 
     /// Manifest reader/writer for this table.
@@ -177,10 +191,12 @@ impl Table {
     /// # Errors
     /// [`Error::Corrupt`] when the bytes do not match the partition columns.
     pub fn decode_partition(&self, bytes: &[u8]) -> Result<Vec<Datum>> {
-        strata_spec::binary_row::deserialize(&self.partition_types(), bytes).map_err(|e| Error::Corrupt {
-            what: "partition value",
-            path: self.name(),
-            reason: e.to_string(),
+        strata_spec::binary_row::deserialize(&self.partition_types(), bytes).map_err(|e| {
+            Error::Corrupt {
+                what: "partition value",
+                path: self.name(),
+                reason: e.to_string(),
+            }
         })
     }
 

@@ -465,7 +465,7 @@ impl<'a> RowReader<'a> {
 
     fn var(&self, offset: usize, len: usize) -> Result<&'a [u8]> {
         self.row
-            .get(offset..offset.checked_add(len).unwrap_or(usize::MAX))
+            .get(offset..offset.saturating_add(len))
             .ok_or_else(|| {
                 Error::corrupt(
                     "BinaryRow",

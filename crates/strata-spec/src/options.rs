@@ -874,8 +874,8 @@ pub fn validate_option(key: &str, value: &str) -> Result<()> {
             .parse::<f64>()
             .map(|_| ())
             .map_err(|_| bad("expected a number".into())),
-        MemorySize => parse_memory_size(value).map(|_| ()).map_err(|e| bad(e)),
-        Duration => parse_duration(value).map(|_| ()).map_err(|e| bad(e)),
+        MemorySize => parse_memory_size(value).map(|_| ()).map_err(&bad),
+        Duration => parse_duration(value).map(|_| ()).map_err(&bad),
         Enum(values) => {
             if values.iter().any(|v| v.eq_ignore_ascii_case(value.trim())) {
                 Ok(())

@@ -51,9 +51,11 @@ impl AppendWriter {
     fn collect(&mut self, closed: Vec<super::rolling::ClosedFile>) -> Result<()> {
         for f in closed {
             let rows = f.written.row_count as i64;
-            let meta = self
-                .ctx
-                .append_file_meta(&f, self.file_start_seq, self.file_start_seq + rows - 1)?;
+            let meta = self.ctx.append_file_meta(
+                &f,
+                self.file_start_seq,
+                self.file_start_seq + rows - 1,
+            )?;
             self.file_start_seq += rows;
             self.pending.push(meta);
         }
@@ -63,7 +65,11 @@ impl AppendWriter {
 
 #[async_trait]
 impl BucketWriter for AppendWriter {
-    async fn write(&mut self, batch: RecordBatch, _kinds: Option<arrow_array::Int8Array>) -> Result<()> {
+    async fn write(
+        &mut self,
+        batch: RecordBatch,
+        _kinds: Option<arrow_array::Int8Array>,
+    ) -> Result<()> {
         self.next_seq += batch.num_rows() as i64;
         self.files.write(&batch).await?;
         let closed = self.files.take_closed();
@@ -82,7 +88,12 @@ impl BucketWriter for AppendWriter {
     async fn abort(&mut self) {
         self.files.abort().await;
         for f in self.pending.drain(..) {
-            let _ = self.ctx.table.io().delete(&format!("{}/{}", self.dir, f.file_name)).await;
+            let _ = self
+                .ctx
+                .table
+                .io()
+                .delete(&format!("{}/{}", self.dir, f.file_name))
+                .await;
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use strata_format::{FileFormat, WriterOptions};
-use strata_spec::{DataFileMeta, DataField, FileSource, SimpleStats, TableSchema};
+use strata_spec::{DataField, DataFileMeta, FileSource, SimpleStats, TableSchema};
 
 use super::rolling::{ClosedFile, RollingFileWriter};
 use crate::error::{Error, Result};
@@ -37,10 +37,15 @@ impl WriteContext {
         let schema = table.schema().clone();
         let opts = table.options();
         let format = FileFormat::parse(&opts.file_format()).ok_or_else(|| {
-            Error::Invalid(format!("file.format '{}' is not one of parquet, orc, avro", opts.file_format()))
+            Error::Invalid(format!(
+                "file.format '{}' is not one of parquet, orc, avro",
+                opts.file_format()
+            ))
         })?;
         if format == FileFormat::Avro {
-            return Err(Error::Unsupported("writing Avro data files (file.format = avro); Strata reads them".into()));
+            return Err(Error::Unsupported(
+                "writing Avro data files (file.format = avro); Strata reads them".into(),
+            ));
         }
         let writer_options = WriterOptions {
             format,
@@ -91,8 +96,14 @@ impl WriteContext {
     ///
     /// # Errors
     /// Stats encoding (a bug).
-    pub fn append_file_meta(&self, f: &ClosedFile, min_seq: i64, max_seq: i64) -> Result<DataFileMeta> {
-        let (value_stats, cols) = value_stats(self.table.options(), &self.schema.fields, &f.written.stats)?;
+    pub fn append_file_meta(
+        &self,
+        f: &ClosedFile,
+        min_seq: i64,
+        max_seq: i64,
+    ) -> Result<DataFileMeta> {
+        let (value_stats, cols) =
+            value_stats(self.table.options(), &self.schema.fields, &f.written.stats)?;
         Ok(DataFileMeta {
             file_name: f.name.clone(),
             file_size: f.written.file_size as i64,

@@ -148,7 +148,9 @@ impl TableWrite {
             -1 if schema.has_primary_key() => BucketMode::Dynamic,
             -1 => BucketMode::Unaware,
             other => {
-                return Err(Error::Unsupported(format!("writing tables with bucket = {other}")))
+                return Err(Error::Unsupported(format!(
+                    "writing tables with bucket = {other}"
+                )))
             }
         };
         let idx = |name: &String| -> Result<(usize, strata_spec::DataType)> {
@@ -157,9 +159,17 @@ impl TableWrite {
                 .ok_or_else(|| Error::Invalid(format!("column '{name}' does not exist")))?;
             Ok((i, schema.fields[i].data_type.clone()))
         };
-        let partition = schema.partition_keys.iter().map(idx).collect::<Result<Vec<_>>>()?;
+        let partition = schema
+            .partition_keys
+            .iter()
+            .map(idx)
+            .collect::<Result<Vec<_>>>()?;
         let bucket_key = if matches!(mode, BucketMode::Fixed(_)) {
-            schema.bucket_keys().iter().map(idx).collect::<Result<Vec<_>>>()?
+            schema
+                .bucket_keys()
+                .iter()
+                .map(idx)
+                .collect::<Result<Vec<_>>>()?
         } else {
             Vec::new()
         };
@@ -216,14 +226,21 @@ impl TableWrite {
     ///
     /// # Errors
     /// As [`TableWrite::write`]; row kinds on an append table.
-    pub async fn write_with_kinds(&mut self, batch: &RecordBatch, kinds: Option<&Int8Array>) -> Result<()> {
+    pub async fn write_with_kinds(
+        &mut self,
+        batch: &RecordBatch,
+        kinds: Option<&Int8Array>,
+    ) -> Result<()> {
         if batch.num_rows() == 0 {
             return Ok(());
         }
         let batch = conform(batch, &self.target_schema, &self.ctx.schema.fields)?;
         let kinds = match (kinds, self.rowkind_col) {
             (Some(k), _) => Some(k.clone()),
-            (None, Some(col)) => Some(kinds_from_column(batch.column(col), &self.ctx.schema.fields[col].name)?),
+            (None, Some(col)) => Some(kinds_from_column(
+                batch.column(col),
+                &self.ctx.schema.fields[col].name,
+            )?),
             (None, None) => None,
         };
         if let Some(k) = &kinds {
@@ -263,7 +280,13 @@ impl TableWrite {
             .ok_or_else(|| Error::Internal("restored state missing".into()))
     }
 
-    async fn send(&mut self, partition: Vec<u8>, bucket: i32, batch: RecordBatch, kinds: Option<Int8Array>) -> Result<()> {
+    async fn send(
+        &mut self,
+        partition: Vec<u8>,
+        bucket: i32,
+        batch: RecordBatch,
+        kinds: Option<Int8Array>,
+    ) -> Result<()> {
         let key = (partition, bucket);
         if !self.slots.contains_key(&key) {
             let slot = self.open_slot(&key.0, bucket).await?;
@@ -317,9 +340,16 @@ impl TableWrite {
             BucketMode::Unaware | BucketMode::Dynamic => -1,
         };
         let writer: Box<dyn BucketWriter> = if self.ctx.schema.has_primary_key() {
-            return Err(Error::Unsupported("writing primary-key tables (coming with the LSM writer)".into()));
+            return Err(Error::Unsupported(
+                "writing primary-key tables (coming with the LSM writer)".into(),
+            ));
         } else {
-            Box::new(append::AppendWriter::new(self.ctx.clone(), partition, bucket, state.max_sequence)?)
+            Box::new(append::AppendWriter::new(
+                self.ctx.clone(),
+                partition,
+                bucket,
+                state.max_sequence,
+            )?)
         };
         let (tx, rx) = mpsc::channel(4);
         let task = tokio::spawn(run_writer(writer, rx));
@@ -385,7 +415,9 @@ impl TableWrite {
                         first_err.get_or_insert(e);
                     }
                     Err(e) => {
-                        first_err.get_or_insert(Error::Internal(format!("bucket writer task failed: {e}")));
+                        first_err.get_or_insert(Error::Internal(format!(
+                            "bucket writer task failed: {e}"
+                        )));
                     }
                 }
             }
@@ -423,7 +455,8 @@ impl TableWrite {
             replies.push(rx);
         }
         for rx in replies {
-            rx.await.map_err(|_| Error::Internal("bucket writer dropped its reply".into()))??;
+            rx.await
+                .map_err(|_| Error::Internal("bucket writer dropped its reply".into()))??;
         }
         Ok(())
     }
@@ -434,21 +467,35 @@ impl TableWrite {
 ///
 /// # Errors
 /// [`Error::Invalid`] naming the column (and first bad row) on a mismatch.
-pub fn conform(batch: &RecordBatch, target: &SchemaRef, fields: &[strata_spec::DataField]) -> Result<RecordBatch> {
+pub fn conform(
+    batch: &RecordBatch,
+    target: &SchemaRef,
+    fields: &[strata_spec::DataField],
+) -> Result<RecordBatch> {
     let mut cols: Vec<ArrayRef> = Vec::with_capacity(fields.len());
     for (tf, f) in target.fields().iter().zip(fields) {
         let col = batch.column_by_name(tf.name()).ok_or_else(|| {
             Error::Invalid(format!(
                 "input has no column '{}' (input columns: {})",
                 tf.name(),
-                batch.schema().fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
+                batch
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })?;
         let col = if col.data_type() == tf.data_type() {
             col.clone()
         } else {
             strata_format::arrow_convert::cast_to(col, &f.data_type).map_err(|e| {
-                Error::Invalid(format!("column '{}' cannot be stored as {}: {e}", tf.name(), f.data_type))
+                Error::Invalid(format!(
+                    "column '{}' cannot be stored as {}: {e}",
+                    tf.name(),
+                    f.data_type
+                ))
             })?
         };
         if !f.data_type.nullable && col.null_count() > 0 {
@@ -462,7 +509,10 @@ pub fn conform(batch: &RecordBatch, target: &SchemaRef, fields: &[strata_spec::D
     }
     for f in batch.schema().fields() {
         if target.field_with_name(f.name()).is_err() {
-            return Err(Error::Invalid(format!("input column '{}' is not a column of the table", f.name())));
+            return Err(Error::Invalid(format!(
+                "input column '{}' is not a column of the table",
+                f.name()
+            )));
         }
     }
     RecordBatch::try_new(target.clone(), cols).map_err(arrow_err("assembling input rows"))
@@ -472,7 +522,9 @@ fn take_kinds(k: &Int8Array, rows: &[u32]) -> Result<Int8Array> {
     if rows.len() == k.len() {
         return Ok(k.clone());
     }
-    Ok(Int8Array::from_iter_values(rows.iter().map(|r| k.value(*r as usize))))
+    Ok(Int8Array::from_iter_values(
+        rows.iter().map(|r| k.value(*r as usize)),
+    ))
 }
 
 /// Row kinds from a string column holding `+I`, `-U`, `+U`, `-D`.
@@ -481,12 +533,15 @@ fn take_kinds(k: &Int8Array, rows: &[u32]) -> Result<Int8Array> {
 /// [`Error::Invalid`] naming the row with an unknown kind.
 pub fn kinds_from_column(col: &ArrayRef, name: &str) -> Result<Int8Array> {
     use arrow_array::cast::AsArray;
-    let s = arrow_cast::cast(col, &arrow_schema::DataType::Utf8).map_err(arrow_err("reading row kinds"))?;
+    let s = arrow_cast::cast(col, &arrow_schema::DataType::Utf8)
+        .map_err(arrow_err("reading row kinds"))?;
     let s = s.as_string::<i32>();
     let mut out = Vec::with_capacity(s.len());
     for i in 0..s.len() {
         if s.is_null(i) {
-            return Err(Error::Invalid(format!("row kind column '{name}' is null in row {i}")));
+            return Err(Error::Invalid(format!(
+                "row kind column '{name}' is null in row {i}"
+            )));
         }
         let k = strata_spec::RowKind::parse(s.value(i)).ok_or_else(|| {
             Error::Invalid(format!(

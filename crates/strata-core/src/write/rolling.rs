@@ -86,7 +86,9 @@ impl RollingFileWriter {
     }
 
     fn encode_key(&self, batch: &RecordBatch, row: usize) -> Result<Option<Vec<u8>>> {
-        let Some((idx, types)) = &self.key else { return Ok(None) };
+        let Some((idx, types)) = &self.key else {
+            return Ok(None);
+        };
         let cols: Vec<&arrow_array::ArrayRef> = idx.iter().map(|i| batch.column(*i)).collect();
         let mut enc = RowEncoder::try_new(&cols, types, false)?;
         Ok(Some(enc.encode_serialized(row)))
@@ -101,9 +103,12 @@ impl RollingFileWriter {
             return Ok(());
         }
         if self.current.is_none() {
-            let name = self.namer.data_file(&self.prefix, self.options.format.extension());
+            let name = self
+                .namer
+                .data_file(&self.prefix, self.options.format.extension());
             let path = format!("{}/{name}", self.dir);
-            let writer = DataFileWriter::create(&self.io, &path, &self.fields, &self.options).await?;
+            let writer =
+                DataFileWriter::create(&self.io, &path, &self.fields, &self.options).await?;
             self.current = Some(Open {
                 name,
                 writer,
@@ -126,7 +131,9 @@ impl RollingFileWriter {
                 cur.max_key = last_key;
             }
             let full = cur.writer.estimated_size() >= self.target_size
-                || self.target_rows.is_some_and(|r| cur.writer.row_count() >= r);
+                || self
+                    .target_rows
+                    .is_some_and(|r| cur.writer.row_count() >= r);
             if full {
                 self.roll().await?;
             }

@@ -69,7 +69,11 @@ impl Router {
     /// Column type mismatches (a bug).
     pub fn route(&self, batch: &RecordBatch) -> Result<Vec<Routed>> {
         let n = batch.num_rows();
-        let pcols: Vec<&ArrayRef> = self.partition_idx.iter().map(|i| batch.column(*i)).collect();
+        let pcols: Vec<&ArrayRef> = self
+            .partition_idx
+            .iter()
+            .map(|i| batch.column(*i))
+            .collect();
         let bcols: Vec<&ArrayRef> = self.bucket_idx.iter().map(|i| batch.column(*i)).collect();
         let mut penc = RowEncoder::try_new(&pcols, &self.partition_types, true)?;
         let mut benc = RowEncoder::try_new(&bcols, &self.bucket_types, false)?;
@@ -127,5 +131,6 @@ pub fn take_rows(batch: &RecordBatch, rows: &[u32]) -> Result<RecordBatch> {
         return Ok(batch.clone());
     }
     let idx = UInt32Array::from(rows.to_vec());
-    arrow_select::take::take_record_batch(batch, &idx).map_err(arrow_err("selecting rows of a bucket"))
+    arrow_select::take::take_record_batch(batch, &idx)
+        .map_err(arrow_err("selecting rows of a bucket"))
 }

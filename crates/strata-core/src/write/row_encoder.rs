@@ -40,11 +40,20 @@ impl<'a> RowEncoder<'a> {
     ///
     /// # Errors
     /// [`Error::Unsupported`] for nested types; [`Error::Internal`] on a type mismatch.
-    pub fn try_new(columns: &[&'a ArrayRef], types: &[DataType], java_partition_nulls: bool) -> Result<Self> {
+    pub fn try_new(
+        columns: &[&'a ArrayRef],
+        types: &[DataType],
+        java_partition_nulls: bool,
+    ) -> Result<Self> {
         let mut cols = Vec::with_capacity(columns.len());
         let mut java_nulls = Vec::with_capacity(columns.len());
         for (a, t) in columns.iter().zip(types) {
-            let mismatch = || Error::Internal(format!("column of Arrow type {} does not hold {t}", a.data_type()));
+            let mismatch = || {
+                Error::Internal(format!(
+                    "column of Arrow type {} does not hold {t}",
+                    a.data_type()
+                ))
+            };
             let c = match (&t.kind, a.data_type()) {
                 (TypeKind::Boolean, ArrowType::Boolean) => Col::Bool(a.as_boolean()),
                 (TypeKind::TinyInt, ArrowType::Int8) => Col::I8(a.as_primitive()),
@@ -53,12 +62,23 @@ impl<'a> RowEncoder<'a> {
                 (TypeKind::BigInt, ArrowType::Int64) => Col::I64(a.as_primitive()),
                 (TypeKind::Float, ArrowType::Float32) => Col::F32(a.as_primitive()),
                 (TypeKind::Double, ArrowType::Float64) => Col::F64(a.as_primitive()),
-                (TypeKind::Decimal { precision, .. }, ArrowType::Decimal128(..)) => Col::Dec(a.as_primitive(), *precision),
-                (TypeKind::Char(_) | TypeKind::VarChar(_), ArrowType::Utf8) => Col::Str(a.as_string()),
-                (TypeKind::Binary(_) | TypeKind::VarBinary(_), ArrowType::Binary) => Col::Bin(a.as_binary()),
+                (TypeKind::Decimal { precision, .. }, ArrowType::Decimal128(..)) => {
+                    Col::Dec(a.as_primitive(), *precision)
+                }
+                (TypeKind::Char(_) | TypeKind::VarChar(_), ArrowType::Utf8) => {
+                    Col::Str(a.as_string())
+                }
+                (TypeKind::Binary(_) | TypeKind::VarBinary(_), ArrowType::Binary) => {
+                    Col::Bin(a.as_binary())
+                }
                 (TypeKind::Date, ArrowType::Date32) => Col::Date(a.as_primitive()),
-                (TypeKind::Time(_), ArrowType::Time32(TimeUnit::Millisecond)) => Col::Time(a.as_primitive()),
-                (TypeKind::Timestamp(p) | TypeKind::LocalZonedTimestamp(p), ArrowType::Timestamp(unit, _)) => {
+                (TypeKind::Time(_), ArrowType::Time32(TimeUnit::Millisecond)) => {
+                    Col::Time(a.as_primitive())
+                }
+                (
+                    TypeKind::Timestamp(p) | TypeKind::LocalZonedTimestamp(p),
+                    ArrowType::Timestamp(unit, _),
+                ) => {
                     let factor = match unit {
                         TimeUnit::Second => 1_000_000_000,
                         TimeUnit::Millisecond => 1_000_000,
@@ -66,14 +86,26 @@ impl<'a> RowEncoder<'a> {
                         TimeUnit::Nanosecond => 1,
                     };
                     let prim: arrow_array::PrimitiveArray<Int64Type> = match unit {
-                        TimeUnit::Second => a.as_primitive::<TimestampSecondType>().reinterpret_cast(),
-                        TimeUnit::Millisecond => a.as_primitive::<TimestampMillisecondType>().reinterpret_cast(),
-                        TimeUnit::Microsecond => a.as_primitive::<TimestampMicrosecondType>().reinterpret_cast(),
-                        TimeUnit::Nanosecond => a.as_primitive::<TimestampNanosecondType>().reinterpret_cast(),
+                        TimeUnit::Second => {
+                            a.as_primitive::<TimestampSecondType>().reinterpret_cast()
+                        }
+                        TimeUnit::Millisecond => a
+                            .as_primitive::<TimestampMillisecondType>()
+                            .reinterpret_cast(),
+                        TimeUnit::Microsecond => a
+                            .as_primitive::<TimestampMicrosecondType>()
+                            .reinterpret_cast(),
+                        TimeUnit::Nanosecond => a
+                            .as_primitive::<TimestampNanosecondType>()
+                            .reinterpret_cast(),
                     };
                     Col::Ts(prim, factor, *p)
                 }
-                (k, _) if t.is_nested() => return Err(Error::Unsupported(format!("{k:?} as a key or partition column"))),
+                (k, _) if t.is_nested() => {
+                    return Err(Error::Unsupported(format!(
+                        "{k:?} as a key or partition column"
+                    )))
+                }
                 _ => return Err(mismatch()),
             };
             let reserve = java_partition_nulls
