@@ -22,8 +22,13 @@
 #![warn(missing_docs)]
 
 pub mod arrow_convert;
+mod avro;
+mod cast;
 pub mod error;
+mod orc;
+mod parquet;
 pub mod reader;
+mod sink;
 pub mod stats;
 pub mod writer;
 

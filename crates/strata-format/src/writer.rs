@@ -5,14 +5,28 @@
 //! and pypaimon read our files: columns REQUIRED when NOT NULL, no field ids, DECIMAL as INT32
 //! (p ≤ 9) / INT64 (p ≤ 18) / minimal FIXED_LEN_BYTE_ARRAY, TINYINT/SMALLINT as INT32 with
 //! INT(8/16) annotations, TIMESTAMP by precision, lists as `list`/`element`, maps as `key_value`
-//! with a required `key`, zstd at `file.compression.zstd-level`.
+//! with a required `key`, zstd at `file.compression.zstd-level`; TIMESTAMP(p > 6) as INT96 (see
+//! `parquet/write.rs` for how, given that the parquet crate's Arrow writer cannot encode INT96).
+//!
+//! ```text
+//! write(batch) ─▶ checks (column count, types, NOT NULL) ─▶ StatsCollector::update
+//!              ─▶ encoder (ParquetEncoder | OrcEncoder, in memory) ─▶ drained ─▶ ObjectSink
+//! close()      ─▶ footer ─▶ ObjectSink::finish (PUT or completed multipart) ─▶ WrittenFile
+//! ```
+//!
+//! Batches are encoded without copies when their columns already have the canonical Arrow
+//! types (INT96 columns are re-encoded, TIME columns of ORC files cast to int).
 
-use arrow_array::RecordBatch;
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use strata_io::FileIO;
-use strata_spec::DataField;
+use strata_spec::{DataField, DataType};
 
-use crate::error::Result;
-use crate::stats::ColumnStats;
+use crate::arrow_convert::{arrow_type, cast_to, invalid};
+use crate::error::{Error, Result};
+use crate::orc::OrcEncoder;
+use crate::parquet::write::ParquetEncoder;
+use crate::sink::ObjectSink;
+use crate::stats::{ColumnStats, StatsCollector};
 
 /// Data file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +58,20 @@ impl FileFormat {
         match FileFormat::parse(last) {
             Some(f) => Some(f),
             None => parts.next().and_then(FileFormat::parse),
+        }
+    }
+
+    /// Whether this crate can write a column of type `ty` in this format (Parquet: every type
+    /// but VARIANT/BLOB; ORC: flat non-decimal types; Avro: none).
+    pub fn can_write(self, ty: &DataType) -> bool {
+        match self {
+            FileFormat::Parquet => crate::parquet::schema::parquet_schema(
+                &[DataField::new(0, "c", ty.clone())],
+                crate::parquet::schema::Int96::Physical,
+            )
+            .is_ok(),
+            FileFormat::Orc => crate::orc::orc_writable(ty),
+            FileFormat::Avro => false,
         }
     }
 
@@ -92,9 +120,60 @@ pub struct WrittenFile {
     pub stats: Vec<ColumnStats>,
 }
 
+enum Encoder {
+    Parquet(Box<ParquetEncoder>),
+    Orc(OrcEncoder),
+}
+
+impl Encoder {
+    fn write(&mut self, columns: &[ArrayRef], rows: usize) -> Result<()> {
+        match self {
+            Encoder::Parquet(e) => e.write(columns, rows),
+            Encoder::Orc(e) => e.write(columns),
+        }
+    }
+
+    fn take_output(&mut self) -> bytes::Bytes {
+        match self {
+            Encoder::Parquet(e) => e.take_output(),
+            Encoder::Orc(e) => e.take_output(),
+        }
+    }
+
+    fn in_progress_size(&self) -> u64 {
+        match self {
+            Encoder::Parquet(e) => e.in_progress_size(),
+            Encoder::Orc(e) => e.in_progress_size(),
+        }
+    }
+
+    fn finish(&mut self) -> Result<bytes::Bytes> {
+        match self {
+            Encoder::Parquet(e) => e.finish(),
+            Encoder::Orc(e) => e.finish(),
+        }
+    }
+}
+
 /// Streams batches into one data file.
 pub struct DataFileWriter {
-    _private: (),
+    path: String,
+    fields: Vec<DataField>,
+    arrow_types: Vec<arrow_schema::DataType>,
+    encoder: Encoder,
+    sink: ObjectSink,
+    stats: StatsCollector,
+    rows: u64,
+}
+
+impl std::fmt::Debug for DataFileWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataFileWriter")
+            .field("path", &self.path)
+            .field("rows", &self.rows)
+            .field("written", &self.sink.written())
+            .finish_non_exhaustive()
+    }
 }
 
 impl DataFileWriter {
@@ -110,11 +189,64 @@ impl DataFileWriter {
         fields: &[DataField],
         options: &WriterOptions,
     ) -> Result<DataFileWriter> {
-        todo!(
-            "{} {path} {} {options:?}",
-            io.display_path(path),
-            fields.len()
-        )
+        let encoder = match options.format {
+            FileFormat::Parquet => {
+                Encoder::Parquet(Box::new(ParquetEncoder::new(fields, options)?))
+            }
+            FileFormat::Orc => Encoder::Orc(OrcEncoder::new(fields, options)?),
+            FileFormat::Avro => {
+                return Err(Error::Unsupported {
+                    feature: "writing Avro data files".into(),
+                })
+            }
+        };
+        Ok(DataFileWriter {
+            path: path.to_string(),
+            fields: fields.to_vec(),
+            arrow_types: fields.iter().map(|f| arrow_type(&f.data_type)).collect(),
+            encoder,
+            sink: ObjectSink::new(io, path),
+            stats: StatsCollector::new(fields),
+            rows: 0,
+        })
+    }
+
+    /// The batch's columns in the canonical types, checked against the fields.
+    fn columns_of(&self, batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
+        if batch.num_columns() != self.fields.len() {
+            return Err(invalid(
+                &format!("writing {}", self.path),
+                format!(
+                    "the batch has {} columns, the file {}",
+                    batch.num_columns(),
+                    self.fields.len()
+                ),
+            ));
+        }
+        let mut columns = Vec::with_capacity(self.fields.len());
+        for ((field, column), canonical) in self
+            .fields
+            .iter()
+            .zip(batch.columns())
+            .zip(&self.arrow_types)
+        {
+            let column = if column.data_type() == canonical {
+                column.clone()
+            } else {
+                cast_to(column, &field.data_type)?
+            };
+            if !field.data_type.nullable && column.logical_null_count() > 0 {
+                return Err(invalid(
+                    &format!("writing {}", self.path),
+                    format!(
+                        "column '{}' is NOT NULL but the batch has nulls",
+                        field.name
+                    ),
+                ));
+            }
+            columns.push(column);
+        }
+        Ok(columns)
     }
 
     /// Appends a batch.
@@ -122,30 +254,54 @@ impl DataFileWriter {
     /// # Errors
     /// Encoding or storage errors.
     pub async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        todo!("{}", batch.num_rows())
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let columns = self.columns_of(batch)?;
+        let canonical = RecordBatch::try_new_with_options(
+            crate::arrow_convert::arrow_schema(&self.fields),
+            columns.clone(),
+            &arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+        )
+        .map_err(crate::arrow_convert::arrow_err(format!(
+            "writing {}",
+            self.path
+        )))?;
+        self.stats.update(&canonical)?;
+        self.encoder.write(&columns, batch.num_rows())?;
+        self.rows += batch.num_rows() as u64;
+        let out = self.encoder.take_output();
+        self.sink.put(out).await
     }
 
     /// Estimated bytes of the file so far (written plus buffered, compressed estimate), for
     /// rolling at `target-file-size`.
     pub fn estimated_size(&self) -> u64 {
-        todo!()
+        self.sink.written() + self.encoder.in_progress_size()
     }
 
     /// Rows appended so far.
     pub fn row_count(&self) -> u64 {
-        todo!()
+        self.rows
     }
 
     /// Finishes the file and returns its size, row count and statistics.
     ///
     /// # Errors
     /// Encoding or storage errors.
-    pub async fn close(self) -> Result<WrittenFile> {
-        todo!()
+    pub async fn close(mut self) -> Result<WrittenFile> {
+        let tail = self.encoder.finish()?;
+        self.sink.put(tail).await?;
+        let file_size = self.sink.finish().await?;
+        Ok(WrittenFile {
+            file_size,
+            row_count: self.rows,
+            stats: self.stats.finish(),
+        })
     }
 
     /// Abandons the file (best effort: removes what was uploaded).
     pub async fn abort(self) {
-        todo!()
+        self.sink.abort().await;
     }
 }
