@@ -1006,3 +1006,75 @@ async fn incompatible_column_types_are_schema_errors() {
     assert!(matches!(result, Err(Error::Schema { .. })), "{result:?}");
     let _ = Int32Array::from(vec![1]);
 }
+
+/// Writes the java_types rows with our writer to `$STRATA_SAMPLE_DIR/java_types_by_strata.parquet`
+/// (for inspection with pyarrow / the Java judge): `cargo test -p strata-format --test it
+/// -- --ignored write_java_types_sample`.
+#[tokio::test]
+#[ignore]
+async fn write_java_types_sample() {
+    let dir = std::env::var("STRATA_SAMPLE_DIR").unwrap_or_else(|_| "/tmp".into());
+    let src = fixture_io("java_types", "java_types");
+    let table = table_schema(&src, 0).await.fields;
+    let mut fields = system_fields();
+    fields.extend(table.iter().cloned());
+    let original = read_all(
+        &src,
+        &data_file(&src, ".parquet").await,
+        FileFormat::Parquet,
+        &fields,
+    )
+    .await;
+    let io = FileIO::open(&dir, &HashMap::new()).unwrap();
+    write_file(
+        &io,
+        "java_types_by_strata.parquet",
+        &fields,
+        &original,
+        &WriterOptions::default(),
+    )
+    .await;
+    println!("wrote {dir}/java_types_by_strata.parquet");
+}
+
+/// Rewrites every data file of the table at `$STRATA_REWRITE_TABLE` with our writer (same name,
+/// same format, same rows; columns from `schema/schema-0` plus the key-value system columns),
+/// so that the Java judge can read a table whose data files we wrote.
+#[tokio::test]
+#[ignore]
+async fn rewrite_table_data_files() {
+    let Ok(dir) = std::env::var("STRATA_REWRITE_TABLE") else {
+        return;
+    };
+    let io = FileIO::open(&dir, &HashMap::new()).unwrap();
+    let schema = table_schema(&io, 0).await;
+    let mut all = Vec::new();
+    for k in &schema.trimmed_primary_keys() {
+        let f = schema.fields.iter().find(|f| &f.name == k).unwrap();
+        all.push(DataField::new(
+            0,
+            format!("_KEY_{k}"),
+            f.data_type.with_nullable(false),
+        ));
+    }
+    if !schema.primary_keys.is_empty() {
+        all.extend(system_fields().into_iter().skip(1));
+    }
+    all.extend(schema.fields.iter().cloned());
+    for f in io.list_recursive("").await.unwrap() {
+        if !f.path.contains("/data-") {
+            continue;
+        }
+        let format = FileFormat::from_file_name(&f.path).unwrap();
+        let batches = read_all(&io, &f.path, format, &all).await;
+        let options = WriterOptions {
+            format,
+            ..WriterOptions::default()
+        };
+        let written = write_file(&io, &f.path, &all, &batches, &options).await;
+        println!(
+            "rewrote {} ({} rows, {} bytes)",
+            f.path, written.row_count, written.file_size
+        );
+    }
+}

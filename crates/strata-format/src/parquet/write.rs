@@ -11,8 +11,8 @@
 //! little-endian nanoseconds of the day, then the 4-byte little-endian Julian day) are exactly
 //! those of a FIXED_LEN_BYTE_ARRAY(12) value in every encoding (plain, dictionary), so those
 //! leaves are encoded as FLBA(12) against a twin schema and their chunk metadata is re-tagged
-//! with the INT96 column descriptor before the chunk is spliced into the file. Statistics are
-//! off for those leaves (INT96 has no defined order; Java writes none either).
+//! with the INT96 column descriptor before the chunk is spliced into the file. Their statistics
+//! keep only the null count (INT96 has no defined order; Java writes the same).
 //!
 //! The caller drains the output buffer after each call ([`ParquetEncoder::take_output`]), so
 //! memory is bounded by one row group of encoded pages.
@@ -31,6 +31,7 @@ use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::ColumnChunkMetaData;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+use parquet::file::statistics::Statistics;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnDescPtr;
 use strata_spec::{DataField, DataType, TypeKind};
@@ -122,7 +123,7 @@ impl ParquetEncoder {
         for (leaf, is96) in file_schema.columns().iter().zip(&int96_leaf) {
             if *is96 {
                 props = props
-                    .set_column_statistics_enabled(leaf.path().clone(), EnabledStatistics::None);
+                    .set_column_statistics_enabled(leaf.path().clone(), EnabledStatistics::Chunk);
             }
         }
         let props = Arc::new(props.build());
@@ -285,6 +286,16 @@ fn retag(close: &mut ColumnCloseResult, descr: ColumnDescPtr) -> Result<()> {
     }
     if let Some(mask) = m.page_encoding_stats_mask() {
         b = b.set_page_encoding_stats_mask(*mask);
+    }
+    // Keep the null count (as Java does); min/max of the FLBA bytes mean nothing for INT96.
+    if let Some(stats) = m.statistics() {
+        b = b.set_statistics(Statistics::int96(
+            None,
+            None,
+            None,
+            stats.null_count_opt(),
+            false,
+        ));
     }
     close.metadata = b
         .build()
