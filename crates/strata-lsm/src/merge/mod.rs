@@ -14,6 +14,23 @@
 //! * `first-row`: the oldest version wins; retracts are an error unless `ignore-delete`;
 //! * `partial-update`: non-null fields of newer versions overwrite (sequence groups, …);
 //! * `aggregation`: per-field aggregate functions.
+//!
+//! How the work is done: the pick engines (deduplicate, first-row) choose one input row per
+//! group and gather every column with `interleave`. Partial-update and aggregation first gather
+//! each value column in merged order ([`columns::Gathered`]), so a group is a contiguous range
+//! of one array; per-field kernels then either pick one row per group (gathered with `take`) or
+//! build the result with Arrow builders. Key columns and `_SEQUENCE_NUMBER` of the output come
+//! from the group's newest row.
+//!
+//! Deviations from Java worth knowing: first-row keeps the oldest row whole (its own sequence
+//! number, as Java does); a group whose rows are all ignored (`ignore-delete`) produces nothing.
+
+mod columns;
+mod deduplicate;
+mod first_row;
+mod partial_update;
+
+pub mod aggregate;
 
 use std::sync::Arc;
 
@@ -21,8 +38,12 @@ use arrow_array::RecordBatch;
 use strata_spec::options::MergeEngine;
 use strata_spec::CoreOptions;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::kv::KvSchema;
+
+pub use deduplicate::Deduplicate;
+pub use first_row::FirstRow;
+pub use partial_update::PartialUpdate;
 
 /// Rows to merge, grouped by key.
 #[derive(Debug, Clone, Copy)]
@@ -65,5 +86,38 @@ pub fn merge_function(
     options: &CoreOptions,
     schema: &KvSchema,
 ) -> Result<Arc<dyn MergeFunction>> {
-    todo!("{engine:?} {} {}", options.map().len(), schema.num_keys())
+    let ignore_delete = options.ignore_delete().map_err(config)?;
+    Ok(match engine {
+        MergeEngine::Deduplicate => Arc::new(Deduplicate { ignore_delete }),
+        MergeEngine::FirstRow => {
+            if !schema.sequence_fields.is_empty() {
+                return Err(Error::Config(
+                    "sequence.field is not supported by the first-row merge engine".into(),
+                ));
+            }
+            Arc::new(FirstRow { ignore_delete })
+        }
+        MergeEngine::PartialUpdate => Arc::new(PartialUpdate::new(options, schema)?),
+        MergeEngine::Aggregation => Arc::new(aggregate::Aggregation::new(options, schema)?),
+    })
 }
+
+/// A configuration error from an option parser.
+pub(crate) fn config(e: strata_spec::Error) -> Error {
+    Error::Config(e.to_string())
+}
+
+/// Iterates the (start, end) ranges of the groups of `input`.
+pub(crate) fn group_ranges(group_ends: &[usize]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start = 0;
+    group_ends.iter().map(move |&end| {
+        let range = (start, end);
+        start = end;
+        range
+    })
+}
+
+#[cfg(test)]
+mod assoc_tests;
+#[cfg(test)]
+pub(crate) mod tests;

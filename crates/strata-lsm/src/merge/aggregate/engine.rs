@@ -1,0 +1,164 @@
+//! The `aggregation` merge engine (spec §8.3): every value column folds its versions with its
+//! aggregate function; primary-key columns keep their value and `sequence.field` columns use
+//! `last_value`. Add rows call `agg`, retract rows `retract` (an error for functions without
+//! one unless `fields.<f>.ignore-retract`); with `aggregation.remove-record-on-delete` a -D
+//! resets the state and, when it is the last row, makes the result a -D.
+
+use arrow_array::RecordBatch;
+use strata_spec::{CoreOptions, RowKind};
+
+use super::{create, FieldAgg, Op, Ops, NULL_ROW};
+use crate::error::{Error, Result};
+use crate::kv::KvSchema;
+use crate::merge::columns::{assemble, describe_key, gather, kinds_in_order};
+use crate::merge::{config, group_ranges, MergeFunction, MergeInput};
+
+#[derive(Debug)]
+struct FieldSpec {
+    name: String,
+    agg: Box<dyn FieldAgg>,
+    ignore_retract: bool,
+    nullable: bool,
+}
+
+/// The aggregation engine.
+#[derive(Debug)]
+pub struct Aggregation {
+    fields: Vec<FieldSpec>,
+    ignore_delete: bool,
+    remove_record_on_delete: bool,
+}
+
+impl Aggregation {
+    /// Binds every value column to its function.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the field for unknown functions or unsupported types.
+    pub fn new(options: &CoreOptions, schema: &KvSchema) -> Result<Self> {
+        let keys = schema.key_value_indices();
+        let default = options
+            .get("fields.default-aggregate-function")
+            .map(str::to_string);
+        let remove_record_on_delete = options
+            .aggregation_remove_record_on_delete()
+            .map_err(config)?;
+        let mut fields = Vec::with_capacity(schema.value_fields.len());
+        for (i, field) in schema.value_fields.iter().enumerate() {
+            let function = if keys.contains(&i) {
+                "primary-key".to_string()
+            } else if schema.sequence_fields.contains(&i) {
+                "last_value".to_string()
+            } else {
+                options
+                    .field_option(&field.name, "aggregate-function")
+                    .map(str::to_string)
+                    .or_else(|| default.clone())
+                    .unwrap_or_else(|| "last_non_null_value".to_string())
+            };
+            let ignore_retract = options
+                .field_option(&field.name, "ignore-retract")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+            if ignore_retract && remove_record_on_delete {
+                return Err(Error::Config(format!(
+                    "'aggregation.remove-record-on-delete' and 'fields.{}.ignore-retract' cannot both be set",
+                    field.name
+                )));
+            }
+            fields.push(FieldSpec {
+                name: field.name.clone(),
+                agg: create(&function, field, options)?,
+                ignore_retract,
+                nullable: field.data_type.nullable,
+            });
+        }
+        Ok(Aggregation {
+            fields,
+            ignore_delete: options.ignore_delete().map_err(config)?,
+            remove_record_on_delete,
+        })
+    }
+}
+
+impl MergeFunction for Aggregation {
+    fn merge(&self, input: &MergeInput<'_>) -> Result<RecordBatch> {
+        let kinds = kinds_in_order(input)?;
+        let mut ops = Ops::default();
+        let mut newest = Vec::with_capacity(input.group_ends.len());
+        let mut out_kinds = Vec::with_capacity(input.group_ends.len());
+        for (start, end) in group_ranges(input.group_ends) {
+            let first_op = ops.ops.len();
+            let mut any = false;
+            let mut deleted = false;
+            let mut last_effective = end - 1;
+            for (i, kind) in kinds.iter().enumerate().take(end).skip(start) {
+                if kind.is_retract() && self.ignore_delete {
+                    continue;
+                }
+                any = true;
+                last_effective = i;
+                deleted = false;
+                if *kind == RowKind::Delete && self.remove_record_on_delete {
+                    ops.ops.truncate(first_op);
+                    ops.ops.push((Op::Set, i as u32));
+                    deleted = true;
+                } else if kind.is_retract() {
+                    ops.ops.push((Op::Retract, i as u32));
+                } else {
+                    ops.ops.push((Op::Agg, i as u32));
+                }
+            }
+            if !any || (deleted && input.drop_retracts) {
+                ops.ops.truncate(first_op);
+                continue;
+            }
+            ops.end_group();
+            newest.push(input.order[last_effective]);
+            out_kinds.push(if deleted {
+                RowKind::Delete
+            } else {
+                RowKind::Insert
+            });
+        }
+        let mut values = Vec::with_capacity(self.fields.len());
+        for (f, spec) in self.fields.iter().enumerate() {
+            let col = gather(input, input.schema.value_col(f))?;
+            let field_ops = field_ops(&ops, spec);
+            if !spec.agg.retracts() && field_ops.has_retract() {
+                let row = field_ops
+                    .ops
+                    .iter()
+                    .find(|(op, _)| *op == Op::Retract)
+                    .map(|(_, r)| input.order[*r as usize])
+                    .unwrap_or_default();
+                return Err(Error::Merge(format!(
+                    "aggregate function '{}' of field '{}' cannot retract (a -U/-D record of key {}); \
+                     set 'fields.{}.ignore-retract' = 'true' to ignore retractions",
+                    spec.agg.name(),
+                    spec.name,
+                    describe_key(input, row),
+                    spec.name
+                )));
+            }
+            values.push(spec.agg.eval(&col, &field_ops)?);
+        }
+        assemble(input, &newest, &out_kinds, values)
+    }
+}
+
+/// The operations as seen by one field: retractions dropped with `ignore-retract`; a reset
+/// of a nullable field starts from null (NOT NULL fields take the -D record's value).
+fn field_ops(ops: &Ops, spec: &FieldSpec) -> Ops {
+    let mut out = if spec.ignore_retract {
+        ops.without_retracts()
+    } else {
+        ops.clone()
+    };
+    if spec.nullable {
+        for (op, row) in &mut out.ops {
+            if *op == Op::Set {
+                *row = NULL_ROW;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,142 @@
+//! Functions whose result is one of the input values: last/first (non-null) value, max, min
+//! and the internal `primary-key`. Each group's result is a row index; the values are
+//! gathered with `take`.
+
+use std::cmp::Ordering;
+
+use arrow_array::{ArrayRef, UInt32Array};
+use arrow_ord::ord::make_comparator;
+use arrow_schema::SortOptions;
+use arrow_select::take::take;
+
+use super::{present, FieldAgg, Op, Ops};
+use crate::error::Result;
+use crate::merge::columns::arrow_err;
+
+/// Which value wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PickKind {
+    /// `last_value`: the newest value, null included; retract → null.
+    Last,
+    /// `last_non_null_value`: the newest non-null value; retract of a non-null value → null.
+    LastNonNull,
+    /// `first_value`: the first value received, null included.
+    First,
+    /// `first_non_null_value`: the first non-null value.
+    FirstNonNull,
+    /// Key columns: the value of the newest row (retract keeps it too).
+    PrimaryKey,
+    /// Largest non-null value.
+    Max,
+    /// Smallest non-null value.
+    Min,
+}
+
+/// A pick-style function.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pick(pub PickKind);
+
+impl FieldAgg for Pick {
+    fn name(&self) -> &'static str {
+        match self.0 {
+            PickKind::Last => "last_value",
+            PickKind::LastNonNull => "last_non_null_value",
+            PickKind::First => "first_value",
+            PickKind::FirstNonNull => "first_non_null_value",
+            PickKind::PrimaryKey => "primary-key",
+            PickKind::Max => "max",
+            PickKind::Min => "min",
+        }
+    }
+
+    fn retracts(&self) -> bool {
+        matches!(
+            self.0,
+            PickKind::Last | PickKind::LastNonNull | PickKind::PrimaryKey
+        )
+    }
+
+    fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef> {
+        let cmp = match self.0 {
+            PickKind::Max | PickKind::Min => Some(
+                make_comparator(col.as_ref(), col.as_ref(), SortOptions::default())
+                    .map_err(arrow_err("comparing values for max/min"))?,
+            ),
+            _ => None,
+        };
+        let better = |candidate: usize, current: Option<usize>| match (current, &cmp) {
+            (None, _) => true,
+            (Some(cur), Some(cmp)) => {
+                let ord = cmp(candidate, cur);
+                if self.0 == PickKind::Max {
+                    ord == Ordering::Greater
+                } else {
+                    ord == Ordering::Less
+                }
+            }
+            (Some(_), None) => false,
+        };
+        let mut picks: Vec<Option<u32>> = Vec::with_capacity(ops.groups());
+        for group in ops.iter() {
+            let mut init = false;
+            let mut cur: Option<usize> = None;
+            for &(op, row) in group {
+                let v = present(col.as_ref(), row);
+                match (op, self.0) {
+                    (Op::Set, _) => {
+                        cur = v;
+                        init = true;
+                    }
+                    (Op::Agg, PickKind::Last | PickKind::PrimaryKey) => cur = v,
+                    (Op::Agg, PickKind::LastNonNull) | (Op::AggOld, PickKind::FirstNonNull) => {
+                        if v.is_some() {
+                            cur = v;
+                        }
+                    }
+                    (Op::Agg, PickKind::First) => {
+                        if !init {
+                            cur = v;
+                            init = true;
+                        }
+                    }
+                    (Op::AggOld, PickKind::First) => {
+                        cur = v;
+                        init = true;
+                    }
+                    (Op::Agg, PickKind::FirstNonNull) | (Op::AggOld, PickKind::LastNonNull) => {
+                        if cur.is_none() {
+                            cur = v;
+                        }
+                    }
+                    (Op::Agg | Op::AggOld, PickKind::Max | PickKind::Min) => {
+                        if let Some(c) = v {
+                            if better(c, cur) {
+                                cur = Some(c);
+                            }
+                        }
+                    }
+                    // agg(v, acc) keeps the newer accumulator
+                    (Op::AggOld, PickKind::Last | PickKind::PrimaryKey) => {}
+                    (Op::Retract, PickKind::Last) => cur = None,
+                    (Op::Retract, PickKind::LastNonNull) => {
+                        if v.is_some() {
+                            cur = None;
+                        }
+                    }
+                    (Op::Retract, PickKind::PrimaryKey) => {
+                        if v.is_some() {
+                            cur = v;
+                        }
+                    }
+                    (Op::Retract, _) => {}
+                }
+                if op != Op::Retract {
+                    init = true;
+                }
+            }
+            picks.push(cur.map(|c| c as u32));
+        }
+        let indices = UInt32Array::from(picks);
+        take(col.as_ref(), &indices, None).map_err(arrow_err("gathering aggregated values"))
+    }
+}

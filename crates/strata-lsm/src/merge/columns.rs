@@ -1,0 +1,157 @@
+//! Column helpers shared by the merge engines: row kinds in merged order, gathering columns
+//! by (batch, row) with `interleave`, and assembling the output batch.
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int8Type;
+use arrow_array::{Array, ArrayRef, Int8Array, RecordBatch};
+use arrow_schema::{ArrowError, SchemaRef};
+use arrow_select::interleave::interleave;
+use strata_spec::RowKind;
+
+use super::MergeInput;
+use crate::error::{Error, Result};
+
+/// Wraps an Arrow error with what we were doing.
+pub(crate) fn arrow_err(context: &'static str) -> impl FnOnce(ArrowError) -> Error {
+    move |source| Error::Arrow {
+        context: context.to_string(),
+        source,
+    }
+}
+
+/// The `_VALUE_KIND` arrays of every batch.
+pub(crate) fn kind_arrays<'a>(input: &MergeInput<'a>) -> Result<Vec<&'a Int8Array>> {
+    let col = input.schema.kind_col();
+    input
+        .batches
+        .iter()
+        .map(|b| {
+            b.columns()
+                .get(col)
+                .and_then(|c| c.as_primitive_opt::<Int8Type>())
+                .ok_or_else(|| {
+                    Error::Internal(format!(
+                        "column {col} of a merge input is not _VALUE_KIND (Int8)"
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// Decodes one `_VALUE_KIND` byte.
+pub(crate) fn row_kind(byte: i8) -> Result<RowKind> {
+    RowKind::from_byte(byte).ok_or_else(|| Error::Merge(format!("invalid _VALUE_KIND {byte}")))
+}
+
+/// Row kind of every input row, in merged order.
+pub(crate) fn kinds_in_order(input: &MergeInput<'_>) -> Result<Vec<RowKind>> {
+    let arrays = kind_arrays(input)?;
+    input
+        .order
+        .iter()
+        .map(|&(b, r)| row_kind(arrays[b].value(r)))
+        .collect()
+}
+
+/// Column `col` of every batch.
+pub(crate) fn column_of<'a>(input: &MergeInput<'a>, col: usize) -> Result<Vec<&'a dyn Array>> {
+    input
+        .batches
+        .iter()
+        .map(|b| {
+            b.columns()
+                .get(col)
+                .map(|c| c.as_ref())
+                .ok_or_else(|| Error::Internal(format!("a merge input has no column {col}")))
+        })
+        .collect()
+}
+
+/// Column `col` gathered at `rows` ((batch, row) pairs).
+pub(crate) fn gather_rows(
+    input: &MergeInput<'_>,
+    col: usize,
+    rows: &[(usize, usize)],
+) -> Result<ArrayRef> {
+    let arrays = column_of(input, col)?;
+    interleave(&arrays, rows).map_err(arrow_err("gathering a column"))
+}
+
+/// Column `col` of every input row, in merged order: group `g` is a contiguous range.
+pub(crate) fn gather(input: &MergeInput<'_>, col: usize) -> Result<ArrayRef> {
+    gather_rows(input, col, input.order)
+}
+
+/// Schema of the output: the first batch's (or the layout's when there is no input).
+pub(crate) fn output_schema(input: &MergeInput<'_>) -> SchemaRef {
+    input
+        .batches
+        .first()
+        .map(|b| b.schema())
+        .unwrap_or_else(|| input.schema.arrow_schema())
+}
+
+/// Whole input rows gathered at `rows`.
+pub(crate) fn pick_rows(input: &MergeInput<'_>, rows: &[(usize, usize)]) -> Result<RecordBatch> {
+    let schema = output_schema(input);
+    if input.batches.is_empty() {
+        return Ok(RecordBatch::new_empty(schema));
+    }
+    let columns = (0..schema.fields().len())
+        .map(|c| gather_rows(input, c, rows))
+        .collect::<Result<Vec<_>>>()?;
+    RecordBatch::try_new(schema, columns).map_err(arrow_err("assembling merged rows"))
+}
+
+/// An output batch: key columns and `_SEQUENCE_NUMBER` from `newest` (one input row per output
+/// row), kinds as given, value columns as computed.
+pub(crate) fn assemble(
+    input: &MergeInput<'_>,
+    newest: &[(usize, usize)],
+    kinds: &[RowKind],
+    values: Vec<ArrayRef>,
+) -> Result<RecordBatch> {
+    let schema = output_schema(input);
+    if input.batches.is_empty() {
+        return Ok(RecordBatch::new_empty(schema));
+    }
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for c in 0..=input.schema.seq_col() {
+        columns.push(gather_rows(input, c, newest)?);
+    }
+    let kind_array: ArrayRef = Arc::new(Int8Array::from_iter_values(
+        kinds.iter().map(|k| k.as_byte()),
+    ));
+    columns.push(kind_array);
+    columns.extend(values);
+    RecordBatch::try_new(schema, columns).map_err(arrow_err("assembling merged rows"))
+}
+
+/// `k1=v1, k2=v2` of the key of an input row, for error messages.
+pub(crate) fn describe_key(input: &MergeInput<'_>, (b, r): (usize, usize)) -> String {
+    let Some(batch) = input.batches.get(b) else {
+        return String::from("?");
+    };
+    let options = arrow_cast::display::FormatOptions::default().with_null("null");
+    input
+        .schema
+        .key_fields
+        .iter()
+        .enumerate()
+        .map(|(k, field)| {
+            let value = batch
+                .columns()
+                .get(k)
+                .and_then(|c| {
+                    arrow_cast::display::ArrayFormatter::try_new(c.as_ref(), &options).ok()
+                })
+                .map(|f| f.value(r).to_string())
+                .unwrap_or_default();
+            let name = field.name.strip_prefix("_KEY_").unwrap_or(&field.name);
+            format!("{name}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,372 @@
+//! `partial-update` (spec §8.2): non-null fields of newer versions overwrite older ones.
+//!
+//! Without sequence groups every field is the newest non-null value since the last reset (a -D
+//! with `partial-update.remove-record-on-delete`). With sequence groups
+//! (`fields.<g1,g2>.sequence-group = f1,f2`) a group's sequence fields and protected fields are
+//! copied together — nulls included — from a record whose group sequence is ≥ the stored one;
+//! a record whose group sequence is all null leaves the group alone; a retract with a newer
+//! group sequence nulls the protected fields (or retracts them through their aggregate
+//! function). Protected fields may carry an aggregate function (`agg` for newer records, the
+//! reversed form for older ones).
+//!
+//! The walk over a key's versions is a small scalar loop that only decides *which row* each
+//! field comes from (or the aggregate operations per field); values are then gathered
+//! column-wise with `take` and aggregated by the functions of [`super::aggregate`].
+//!
+//! Result kind: -D when the last effective record reset the row, +I when an add was seen,
+//! otherwise the kind of the last retract (a retract-only group stays a retraction). Groups
+//! whose records were all ignored (`ignore-delete`) produce nothing.
+//!
+//! Reference: `PartialUpdateMergeFunction` (Paimon 0.9).
+
+use std::collections::HashMap;
+
+use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
+use arrow_row::{RowConverter, Rows, SortField};
+use arrow_select::take::take;
+use strata_spec::{CoreOptions, RowKind, TypeKind};
+
+use super::aggregate::{create, FieldAgg, Op, Ops, NULL_ROW};
+use super::columns::{arrow_err, assemble, describe_key, gather, kinds_in_order};
+use super::{config, group_ranges, MergeFunction, MergeInput};
+use crate::error::{Error, Result};
+use crate::kv::KvSchema;
+
+/// One sequence group.
+#[derive(Debug)]
+struct SeqGroup {
+    /// Sequence fields (value positions), compared in order.
+    seq: Vec<usize>,
+    /// Protected fields (value positions), without the sequence fields.
+    fields: Vec<usize>,
+    /// `partial-update.remove-record-on-sequence-group` names this group.
+    remove_on_delete: bool,
+}
+
+/// Where a value field's result comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Newest non-null value of an add record since the last reset.
+    Free,
+    /// Sequence field of group `g`.
+    Seq(usize),
+    /// Protected field of group `g`.
+    Protected(usize),
+}
+
+/// The partial-update engine.
+#[derive(Debug)]
+pub struct PartialUpdate {
+    ignore_delete: bool,
+    remove_record_on_delete: bool,
+    groups: Vec<SeqGroup>,
+    roles: Vec<Role>,
+    aggs: Vec<Option<Box<dyn FieldAgg>>>,
+    nullable: Vec<bool>,
+    names: Vec<String>,
+}
+
+impl PartialUpdate {
+    /// Reads the options of the engine.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for unknown columns, columns in several groups, key columns in a group,
+    /// sequence fields of a type that cannot order, aggregate functions on unprotected fields.
+    pub fn new(options: &CoreOptions, schema: &KvSchema) -> Result<Self> {
+        let fields = &schema.value_fields;
+        let index = |name: &str| {
+            fields.iter().position(|f| f.name == name).ok_or_else(|| {
+                Error::Config(format!(
+                    "field '{name}' of a sequence group is not a column of the table"
+                ))
+            })
+        };
+        let keys = schema.key_value_indices();
+        let remove_groups: Vec<String> = options
+            .get("partial-update.remove-record-on-sequence-group")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut roles = vec![Role::Free; fields.len()];
+        let mut groups = Vec::new();
+        for (seq_names, protected) in options.sequence_groups() {
+            let g = groups.len();
+            let seq = seq_names
+                .iter()
+                .map(|n| index(n))
+                .collect::<Result<Vec<_>>>()?;
+            for &s in &seq {
+                let ty = &fields[s].data_type;
+                let orderable = matches!(
+                    ty.kind,
+                    TypeKind::TinyInt
+                        | TypeKind::SmallInt
+                        | TypeKind::Int
+                        | TypeKind::BigInt
+                        | TypeKind::Float
+                        | TypeKind::Double
+                        | TypeKind::Decimal { .. }
+                        | TypeKind::Date
+                        | TypeKind::Time(_)
+                        | TypeKind::Timestamp(_)
+                        | TypeKind::LocalZonedTimestamp(_)
+                );
+                if !orderable {
+                    return Err(Error::Config(format!(
+                        "sequence group field '{}' has type {ty}, which cannot order versions",
+                        fields[s].name
+                    )));
+                }
+                roles[s] = Role::Seq(g);
+            }
+            let mut members = Vec::new();
+            for name in &protected {
+                let f = index(name)?;
+                if keys.contains(&f) {
+                    return Err(Error::Config(format!(
+                        "primary-key column '{name}' cannot be in a sequence group"
+                    )));
+                }
+                match roles[f] {
+                    Role::Free => roles[f] = Role::Protected(g),
+                    Role::Seq(_) if seq.contains(&f) => continue,
+                    _ => {
+                        return Err(Error::Config(format!(
+                            "field '{name}' is defined in several sequence groups"
+                        )))
+                    }
+                }
+                members.push(f);
+            }
+            let remove_on_delete = seq_names.iter().any(|n| remove_groups.contains(n));
+            groups.push(SeqGroup {
+                seq,
+                fields: members,
+                remove_on_delete,
+            });
+        }
+        let remove_record_on_delete = options
+            .partial_update_remove_record_on_delete()
+            .map_err(config)?;
+        if remove_record_on_delete && !groups.is_empty() {
+            return Err(Error::Config(
+                "'partial-update.remove-record-on-delete' cannot be used together with sequence groups".into(),
+            ));
+        }
+        let default = options.get("fields.default-aggregate-function");
+        let mut aggs = Vec::with_capacity(fields.len());
+        for (f, field) in fields.iter().enumerate() {
+            let explicit = options.field_option(&field.name, "aggregate-function");
+            let agg = match (roles[f], explicit, default) {
+                (Role::Protected(_), Some(name), _) | (Role::Protected(_), None, Some(name)) => {
+                    Some(create(name, field, options)?)
+                }
+                (Role::Free, Some(name), _) if name.trim() != "last_non_null_value" => {
+                    return Err(Error::Config(format!(
+                        "aggregate function '{name}' of field '{}' needs a sequence group protecting the field",
+                        field.name
+                    )))
+                }
+                _ => None,
+            };
+            aggs.push(agg);
+        }
+        Ok(PartialUpdate {
+            ignore_delete: options.ignore_delete().map_err(config)?,
+            remove_record_on_delete,
+            groups,
+            roles,
+            aggs,
+            nullable: fields.iter().map(|f| f.data_type.nullable).collect(),
+            names: fields.iter().map(|f| f.name.clone()).collect(),
+        })
+    }
+}
+
+/// Per-merge state: gathered columns and encoded group sequences.
+struct Walk<'a> {
+    columns: &'a [ArrayRef],
+    seq_rows: Vec<Rows>,
+}
+
+impl Walk<'_> {
+    fn all_null(&self, group: &SeqGroup, i: usize) -> bool {
+        group.seq.iter().all(|&s| self.columns[s].is_null(i))
+    }
+}
+
+impl MergeFunction for PartialUpdate {
+    fn merge(&self, input: &MergeInput<'_>) -> Result<RecordBatch> {
+        let kinds = kinds_in_order(input)?;
+        let columns = (0..self.roles.len())
+            .map(|f| gather(input, input.schema.value_col(f)))
+            .collect::<Result<Vec<_>>>()?;
+        let seq_rows = self
+            .groups
+            .iter()
+            .map(|g| {
+                let cols: Vec<ArrayRef> = g.seq.iter().map(|&s| columns[s].clone()).collect();
+                let sort = cols
+                    .iter()
+                    .map(|c| SortField::new(c.data_type().clone()))
+                    .collect();
+                let converter =
+                    RowConverter::new(sort).map_err(arrow_err("encoding sequence groups"))?;
+                converter
+                    .convert_columns(&cols)
+                    .map_err(arrow_err("encoding sequence groups"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let walk = Walk {
+            columns: &columns,
+            seq_rows,
+        };
+        let agg_fields: Vec<usize> = (0..self.aggs.len())
+            .filter(|&f| self.aggs[f].is_some())
+            .collect();
+        let mut ops: HashMap<usize, Ops> =
+            agg_fields.iter().map(|&f| (f, Ops::default())).collect();
+        let mut picks: Vec<Vec<Option<u32>>> = vec![Vec::new(); self.roles.len()];
+        let mut newest = Vec::new();
+        let mut out_kinds = Vec::new();
+        let n_groups = self.groups.len();
+        for (start, end) in group_ranges(input.group_ends) {
+            let marks: Vec<usize> = agg_fields.iter().map(|f| ops[f].ops.len()).collect();
+            let mut reset_at: Option<usize> = None;
+            let mut seq_src: Vec<Option<usize>> = vec![None; n_groups];
+            let mut prot_src: Vec<Option<usize>> = vec![None; n_groups];
+            let mut any = false;
+            let mut deleted = false;
+            let mut seen_add = false;
+            let mut last_retract = RowKind::Delete;
+            let mut last_effective = end - 1;
+            for (i, &kind) in kinds.iter().enumerate().take(end).skip(start) {
+                let retract = kind.is_retract();
+                if retract && self.ignore_delete {
+                    continue;
+                }
+                if retract && self.groups.is_empty() {
+                    if !self.remove_record_on_delete {
+                        return Err(Error::Merge(format!(
+                            "partial update can not accept {} records (key {}): set 'ignore-delete', \
+                             'partial-update.remove-record-on-delete' or sequence groups",
+                            kind.short_string(),
+                            describe_key(input, input.order[i])
+                        )));
+                    }
+                    if kind == RowKind::Delete {
+                        any = true;
+                        last_effective = i;
+                        deleted = true;
+                        reset_at = Some(i);
+                    }
+                    continue;
+                }
+                any = true;
+                last_effective = i;
+                deleted = false;
+                if retract {
+                    last_retract = kind;
+                } else {
+                    seen_add = true;
+                }
+                for (g, group) in self.groups.iter().enumerate() {
+                    if walk.all_null(group, i) {
+                        continue;
+                    }
+                    let newer = seq_src[g]
+                        .is_none_or(|s| walk.seq_rows[g].row(i) >= walk.seq_rows[g].row(s));
+                    if retract && newer && kind == RowKind::Delete && group.remove_on_delete {
+                        // the whole row is deleted; later records start over
+                        deleted = true;
+                        reset_at = Some(i);
+                        seq_src.fill(None);
+                        prot_src.fill(None);
+                        for (&f, &mark) in agg_fields.iter().zip(&marks) {
+                            if let Some(o) = ops.get_mut(&f) {
+                                o.ops.truncate(mark);
+                                o.ops.push((
+                                    Op::Set,
+                                    if self.nullable[f] { NULL_ROW } else { i as u32 },
+                                ));
+                            }
+                        }
+                        break;
+                    }
+                    if newer {
+                        seq_src[g] = Some(i);
+                        prot_src[g] = (!retract).then_some(i);
+                    }
+                    let op = match (retract, newer) {
+                        (true, _) => Op::Retract,
+                        (false, true) => Op::Agg,
+                        (false, false) => Op::AggOld,
+                    };
+                    for &f in &group.fields {
+                        if let Some(o) = ops.get_mut(&f) {
+                            o.ops.push((op, i as u32));
+                        }
+                    }
+                }
+            }
+            let kind = if deleted {
+                RowKind::Delete
+            } else if seen_add {
+                RowKind::Insert
+            } else {
+                last_retract
+            };
+            if !any || (input.drop_retracts && kind.is_retract()) {
+                for (f, mark) in agg_fields.iter().zip(marks) {
+                    if let Some(o) = ops.get_mut(f) {
+                        o.ops.truncate(mark);
+                    }
+                }
+                continue;
+            }
+            for o in ops.values_mut() {
+                o.end_group();
+            }
+            newest.push(input.order[last_effective]);
+            out_kinds.push(kind);
+            let from = reset_at.map_or(start, |r| r + 1);
+            for (f, role) in self.roles.iter().enumerate() {
+                let pick = match role {
+                    Role::Free => (from..end)
+                        .rev()
+                        .find(|&i| !kinds[i].is_retract() && columns[f].is_valid(i)),
+                    Role::Seq(g) => seq_src[*g],
+                    Role::Protected(g) => prot_src[*g],
+                };
+                let pick = pick.or_else(|| (!self.nullable[f]).then_some(end - 1));
+                picks[f].push(pick.map(|i| i as u32));
+            }
+        }
+        let mut values = Vec::with_capacity(self.roles.len());
+        for (f, col) in columns.iter().enumerate() {
+            let value = match (&self.aggs[f], ops.get(&f)) {
+                (Some(agg), Some(o)) => {
+                    if !agg.retracts() && o.has_retract() {
+                        return Err(Error::Merge(format!(
+                            "aggregate function '{}' of field '{}' cannot retract",
+                            agg.name(),
+                            self.names[f]
+                        )));
+                    }
+                    agg.eval(col, o)?
+                }
+                _ => {
+                    let indices = UInt32Array::from(std::mem::take(&mut picks[f]));
+                    take(col.as_ref(), &indices, None)
+                        .map_err(arrow_err("gathering partial updates"))?
+                }
+            };
+            values.push(value);
+        }
+        assemble(input, &newest, &out_kinds, values)
+    }
+}
