@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod commit;
 pub mod error;
 pub mod json;
+pub mod kv;
 pub mod manifest;
 pub mod path;
 pub mod predicate;

@@ -109,7 +109,15 @@ impl ManifestStore {
         metas: &[ManifestFileMeta],
     ) -> Result<Vec<Vec<ManifestEntry>>> {
         use futures::stream::{self, StreamExt, TryStreamExt};
-        stream::iter(metas.iter().map(|m| self.read_manifest(&m.file_name)))
+        // Owned futures (no borrow of `self` inside the combinator) keep callers' futures
+        // `Send` for every lifetime (rust-lang/rust#102211).
+        let names: Vec<String> = metas.iter().map(|m| m.file_name.clone()).collect();
+        let me = self.clone();
+        stream::iter(names)
+            .map(move |name| {
+                let me = me.clone();
+                async move { me.read_manifest(&name).await }
+            })
             .buffered(16)
             .try_collect()
             .await

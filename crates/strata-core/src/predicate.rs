@@ -837,7 +837,7 @@ mod tests {
             &fields(),
         )
         .unwrap();
-        let row = |id: i64, dt: &str, v: f64| {
+        let row = |id: i64, dt: &'static str, v: f64| {
             move |c: &str| -> Option<Datum> {
                 match c {
                     "id" => Some(Datum::BigInt(id)),

@@ -73,6 +73,13 @@ pub struct FaultStats {
     pub ambiguous: AtomicU64,
 }
 
+#[derive(Debug, Clone)]
+struct Planned {
+    op: Op,
+    path_contains: Option<String>,
+    ambiguous: bool,
+}
+
 enum Decision {
     Pass,
     Fail,
@@ -85,7 +92,7 @@ pub struct FaultyStore {
     rng: Mutex<StdRng>,
     config: Mutex<FaultConfig>,
     enabled: AtomicBool,
-    planned: Mutex<VecDeque<(Op, bool)>>,
+    planned: Mutex<VecDeque<Planned>>,
     /// What happened so far.
     pub stats: FaultStats,
 }
@@ -136,16 +143,32 @@ impl FaultyStore {
 
     /// Fails the next operation of kind `op`; `ambiguous` makes a write happen anyway.
     pub fn fail_next(&self, op: Op, ambiguous: bool) {
+        self.plan(op, None, ambiguous);
+    }
+
+    /// Fails the next operation of kind `op` on a path containing `path_contains`.
+    pub fn fail_next_on(&self, op: Op, path_contains: &str, ambiguous: bool) {
+        self.plan(op, Some(path_contains.to_string()), ambiguous);
+    }
+
+    fn plan(&self, op: Op, path_contains: Option<String>, ambiguous: bool) {
         if let Ok(mut p) = self.planned.lock() {
-            p.push_back((op, ambiguous));
+            p.push_back(Planned {
+                op,
+                path_contains,
+                ambiguous,
+            });
         }
     }
 
-    fn decide(&self, op: Op) -> Decision {
+    fn decide(&self, op: Op, path: &str) -> Decision {
         self.stats.ops.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut planned) = self.planned.lock() {
-            if let Some(pos) = planned.iter().position(|(o, _)| *o == op) {
-                let (_, ambiguous) = planned.remove(pos).unwrap_or((op, false));
+            let hit = planned.iter().position(|p| {
+                p.op == op && p.path_contains.as_deref().is_none_or(|c| path.contains(c))
+            });
+            if let Some(pos) = hit {
+                let ambiguous = planned.remove(pos).is_some_and(|p| p.ambiguous);
                 self.stats.injected.fetch_add(1, Ordering::Relaxed);
                 if ambiguous && op == Op::Write {
                     self.stats.ambiguous.fetch_add(1, Ordering::Relaxed);
@@ -189,7 +212,7 @@ impl ObjectStore for FaultyStore {
         payload: PutPayload,
         opts: PutOptions,
     ) -> object_store::Result<PutResult> {
-        match self.decide(Op::Write) {
+        match self.decide(Op::Write, location.as_ref()) {
             Decision::Fail => Err(injected("write", location)),
             Decision::Ambiguous => {
                 self.inner.put_opts(location, payload, opts).await?;
@@ -204,7 +227,7 @@ impl ObjectStore for FaultyStore {
         location: &Path,
         opts: PutMultipartOptions,
     ) -> object_store::Result<Box<dyn MultipartUpload>> {
-        match self.decide(Op::Write) {
+        match self.decide(Op::Write, location.as_ref()) {
             Decision::Pass | Decision::Ambiguous => {
                 self.inner.put_multipart_opts(location, opts).await
             }
@@ -217,7 +240,7 @@ impl ObjectStore for FaultyStore {
         location: &Path,
         options: GetOptions,
     ) -> object_store::Result<GetResult> {
-        match self.decide(Op::Read) {
+        match self.decide(Op::Read, location.as_ref()) {
             Decision::Pass | Decision::Ambiguous => self.inner.get_opts(location, options).await,
             Decision::Fail => Err(injected("read", location)),
         }
@@ -228,7 +251,7 @@ impl ObjectStore for FaultyStore {
         locations: BoxStream<'static, object_store::Result<Path>>,
     ) -> BoxStream<'static, object_store::Result<Path>> {
         // Decide per call; a failing decision fails every location of the stream.
-        match self.decide(Op::Delete) {
+        match self.decide(Op::Delete, "") {
             Decision::Pass | Decision::Ambiguous => self.inner.delete_stream(locations),
             Decision::Fail => locations
                 .map(|r| r.and_then(|p| Err(injected("delete", &p))))
@@ -237,7 +260,8 @@ impl ObjectStore for FaultyStore {
     }
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
-        match self.decide(Op::List) {
+        let p = prefix.map(|p| p.to_string()).unwrap_or_default();
+        match self.decide(Op::List, &p) {
             Decision::Pass | Decision::Ambiguous => self.inner.list(prefix),
             Decision::Fail => {
                 let p = prefix.cloned().unwrap_or_default();
@@ -247,7 +271,8 @@ impl ObjectStore for FaultyStore {
     }
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
-        match self.decide(Op::List) {
+        let p = prefix.map(|p| p.to_string()).unwrap_or_default();
+        match self.decide(Op::List, &p) {
             Decision::Pass | Decision::Ambiguous => self.inner.list_with_delimiter(prefix).await,
             Decision::Fail => Err(injected("list", &prefix.cloned().unwrap_or_default())),
         }
@@ -259,7 +284,7 @@ impl ObjectStore for FaultyStore {
         to: &Path,
         options: CopyOptions,
     ) -> object_store::Result<()> {
-        match self.decide(Op::Write) {
+        match self.decide(Op::Write, to.as_ref()) {
             Decision::Pass => self.inner.copy_opts(from, to, options).await,
             Decision::Ambiguous => {
                 self.inner.copy_opts(from, to, options).await?;

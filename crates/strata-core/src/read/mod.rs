@@ -18,6 +18,8 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use strata_format::{arrow_convert, read_data_file, FileFormat, ReadOptions};
 use strata_spec::{DataField, TableSchema};
 
+mod merge;
+
 use crate::error::{arrow_err, Error, Result};
 use crate::predicate::Predicate;
 use crate::scan::{DataSplit, Plan};
@@ -103,7 +105,7 @@ impl TableRead {
     }
 
     /// Columns that must be read: output plus filter columns, in table order.
-    fn read_fields(&self) -> Vec<DataField> {
+    pub(crate) fn read_fields(&self) -> Vec<DataField> {
         let out = self.output_fields();
         let filter_cols = self
             .filter
@@ -123,12 +125,13 @@ impl TableRead {
     pub fn read_plan(&self, plan: &Plan) -> BoxStream<'static, Result<RecordBatch>> {
         let me = self.clone();
         let splits = plan.splits.clone();
+        // Splits are decoded on their own tasks, a few ahead, so buckets use every core.
         stream::iter(splits)
             .map(move |s| {
                 let me = me.clone();
-                async move { me.read_split(&s).await }
+                async move { me.read_split(&s).await.map(spawn_stream) }
             })
-            .buffered(1)
+            .buffered(PREFETCH)
             .try_flatten()
             .boxed()
     }
@@ -142,9 +145,7 @@ impl TableRead {
         split: &DataSplit,
     ) -> Result<BoxStream<'static, Result<RecordBatch>>> {
         if self.table.has_primary_key() {
-            return Err(Error::Unsupported(
-                "reading primary-key tables (coming with the LSM reader)".into(),
-            ));
+            return merge::read_pk_split(self, split).await;
         }
         let read_fields = Arc::new(self.read_fields());
         let out_fields = self.output_fields();
@@ -190,7 +191,7 @@ impl TableRead {
 }
 
 /// Applies the filter, then projects to the output schema (by name).
-fn finish_batch(
+pub(crate) fn finish_batch(
     batch: RecordBatch,
     filter: Option<&Predicate>,
     out: &SchemaRef,

@@ -14,7 +14,9 @@
 //! Reference: `TableWriteImpl`, `AbstractFileStoreWrite` (Paimon 0.9).
 
 mod append;
+mod compactor;
 mod context;
+mod merge_tree;
 mod message;
 mod rolling;
 mod route;
@@ -29,6 +31,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 pub use context::{now_local_millis, WriteContext};
+pub(crate) use merge_tree::lsm_err as merge_tree_lsm_err;
+pub use merge_tree::MergeTreeWriter;
 pub use message::{CommitIncrement, CommitMessage};
 pub use rolling::{ClosedFile, RollingFileWriter};
 pub use route::{take_rows, BucketMode, Routed, Router};
@@ -340,9 +344,12 @@ impl TableWrite {
             BucketMode::Unaware | BucketMode::Dynamic => -1,
         };
         let writer: Box<dyn BucketWriter> = if self.ctx.schema.has_primary_key() {
-            return Err(Error::Unsupported(
-                "writing primary-key tables (coming with the LSM writer)".into(),
-            ));
+            Box::new(merge_tree::MergeTreeWriter::new(
+                self.ctx.clone(),
+                partition,
+                bucket,
+                &state,
+            )?)
         } else {
             Box::new(append::AppendWriter::new(
                 self.ctx.clone(),

@@ -26,6 +26,8 @@ pub struct ClosedFile {
     pub min_key: Option<Vec<u8>>,
     /// Serialized largest key (key-value files).
     pub max_key: Option<Vec<u8>>,
+    /// Rows of kind -U / -D (key-value files).
+    pub retract_rows: u64,
 }
 
 /// Writes rolling files of one layout into one directory.
@@ -40,6 +42,7 @@ pub struct RollingFileWriter {
     target_rows: Option<u64>,
     /// Positions and types of the key columns (key-value layout only).
     key: Option<(Vec<usize>, Vec<DataType>)>,
+    kind_col: Option<usize>,
     current: Option<Open>,
     closed: Vec<ClosedFile>,
 }
@@ -49,6 +52,7 @@ struct Open {
     writer: DataFileWriter,
     min_key: Option<Vec<u8>>,
     max_key: Option<Vec<u8>>,
+    retract_rows: u64,
 }
 
 impl RollingFileWriter {
@@ -74,9 +78,16 @@ impl RollingFileWriter {
             target_size: target_size.max(1),
             target_rows: None,
             key,
+            kind_col: None,
             current: None,
             closed: Vec::new(),
         }
+    }
+
+    /// Counts -U / -D rows of this `_VALUE_KIND` column per file.
+    pub fn with_kind_column(mut self, col: Option<usize>) -> Self {
+        self.kind_col = col;
+        self
     }
 
     /// Also roll after this many rows (`target-file-row-num`).
@@ -94,11 +105,28 @@ impl RollingFileWriter {
         Ok(Some(enc.encode_serialized(row)))
     }
 
-    /// Appends a batch (rolling to a new file afterwards when the target is reached).
+    /// Appends a batch, rolling to a new file whenever the target is reached (large batches
+    /// are written in slices so that files roll inside them).
     ///
     /// # Errors
     /// Encoding or storage errors.
     pub async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        const SLICE: usize = 8192;
+        let n = batch.num_rows();
+        let mut start = 0;
+        while start < n {
+            let len = SLICE.min(n - start);
+            if start == 0 && len == n {
+                self.write_slice(batch).await?;
+            } else {
+                self.write_slice(&batch.slice(start, len)).await?;
+            }
+            start += len;
+        }
+        Ok(())
+    }
+
+    async fn write_slice(&mut self, batch: &RecordBatch) -> Result<()> {
         if batch.num_rows() == 0 {
             return Ok(());
         }
@@ -114,6 +142,7 @@ impl RollingFileWriter {
                 writer,
                 min_key: None,
                 max_key: None,
+                retract_rows: 0,
             });
         }
         let first_key = if self.current.as_ref().is_some_and(|c| c.min_key.is_none()) {
@@ -122,8 +151,13 @@ impl RollingFileWriter {
             None
         };
         let last_key = self.encode_key(batch, batch.num_rows() - 1)?;
+        let retracts = match self.kind_col {
+            Some(c) => count_retracts(batch.column(c)),
+            None => 0,
+        };
         if let Some(cur) = self.current.as_mut() {
             cur.writer.write(batch).await?;
+            cur.retract_rows += retracts;
             if first_key.is_some() {
                 cur.min_key = first_key;
             }
@@ -153,6 +187,7 @@ impl RollingFileWriter {
                 written,
                 min_key: cur.min_key,
                 max_key: cur.max_key,
+                retract_rows: cur.retract_rows,
             });
         }
         Ok(())
@@ -180,5 +215,13 @@ impl RollingFileWriter {
         for f in self.closed.drain(..) {
             let _ = self.io.delete(&format!("{}/{}", self.dir, f.name)).await;
         }
+    }
+}
+
+fn count_retracts(col: &arrow_array::ArrayRef) -> u64 {
+    use arrow_array::cast::AsArray;
+    match col.as_primitive_opt::<arrow_array::types::Int8Type>() {
+        Some(a) => a.values().iter().filter(|k| **k == 1 || **k == 3).count() as u64,
+        None => 0,
     }
 }

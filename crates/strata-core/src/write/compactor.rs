@@ -1,0 +1,267 @@
+//! Executing compactions of one bucket (spec §12.2): the LSM crate decides *what* to compact
+//! (`UniversalCompaction`, `full_compaction`, `plan_rewrite`); this module does it — it reads
+//! the picked runs, merges them through the merge engine and writes files at the output level,
+//! or upgrades files whose content can stay as it is.
+//!
+//! Retractions are dropped only when the output level is the highest level that holds data
+//! (nothing older can exist below it) and not level 0.
+//!
+//! Reference: `MergeTreeCompactManager`, `MergeTreeCompactRewriter` (Paimon 0.9).
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use strata_lsm::compact::universal::UniversalCompaction;
+use strata_lsm::compact::{
+    full_compaction, plan_rewrite, CompactStrategy, CompactUnit, RewriteStep,
+};
+use strata_lsm::levels::{KeyComparator, Levels};
+use strata_lsm::merge::MergeFunction;
+use strata_lsm::merge_sort::merge_runs;
+use strata_lsm::KvSchema;
+use strata_spec::{DataFileMeta, FileSource};
+
+use super::context::WriteContext;
+use super::merge_tree::{key_positions, lsm_err};
+use super::message::CommitIncrement;
+use crate::error::{Error, Result};
+use crate::kv::{kv_file_meta, read_run};
+
+/// Runs compactions of one bucket and keeps its levels up to date.
+pub struct Compactor {
+    ctx: WriteContext,
+    dir: String,
+    kv: Arc<KvSchema>,
+    merge: Arc<dyn MergeFunction>,
+    levels: Levels,
+    cmp: KeyComparator,
+    strategy: UniversalCompaction,
+    small_file_size: u64,
+    batch_size: usize,
+}
+
+impl Compactor {
+    /// A compactor over the bucket's current levels.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        ctx: WriteContext,
+        dir: String,
+        kv: Arc<KvSchema>,
+        merge: Arc<dyn MergeFunction>,
+        levels: Levels,
+        cmp: KeyComparator,
+        strategy: UniversalCompaction,
+        small_file_size: u64,
+        batch_size: usize,
+    ) -> Self {
+        Compactor {
+            ctx,
+            dir,
+            kv,
+            merge,
+            levels,
+            cmp,
+            strategy,
+            small_file_size,
+            batch_size,
+        }
+    }
+
+    /// Registers a new level-0 file.
+    pub fn add_level0(&mut self, f: DataFileMeta) {
+        self.levels.add_level0(f);
+    }
+
+    /// Sorted runs of the bucket.
+    pub fn num_sorted_runs(&self) -> usize {
+        self.levels.num_sorted_runs()
+    }
+
+    /// Runs one universal-compaction pick, if any. Returns whether something was compacted.
+    ///
+    /// # Errors
+    /// Read, merge or write errors.
+    pub async fn compact_once(&mut self, pending: &mut CommitIncrement) -> Result<bool> {
+        let runs = self.levels.level_sorted_runs();
+        match self.strategy.pick(self.levels.num_levels(), &runs) {
+            Some(unit) => self.execute(unit, pending).await,
+            None => Ok(false),
+        }
+    }
+
+    /// Compacts everything into the max level.
+    ///
+    /// # Errors
+    /// Read, merge or write errors.
+    pub async fn compact_full(&mut self, pending: &mut CommitIncrement) -> Result<bool> {
+        let runs = self.levels.level_sorted_runs();
+        // A single run at the max level that still holds retractions is rewritten too.
+        let unit = match full_compaction(self.levels.num_levels(), &runs) {
+            Some(u) => Some(u),
+            None => {
+                let files = self.levels.all_files();
+                if files.iter().any(|f| f.may_have_retracts()) {
+                    Some(CompactUnit {
+                        output_level: self.levels.max_level(),
+                        files,
+                    })
+                } else {
+                    None
+                }
+            }
+        };
+        match unit {
+            Some(u) => self.execute(u, pending).await,
+            None => Ok(false),
+        }
+    }
+
+    /// Moves every level-0 file up (first-row and lookup tables keep level 0 empty after a
+    /// commit): the level-0 runs, extended to the first run above level 0 when needed.
+    ///
+    /// # Errors
+    /// Read, merge or write errors.
+    pub async fn compact_level0_up(&mut self, pending: &mut CommitIncrement) -> Result<bool> {
+        let runs = self.levels.level_sorted_runs();
+        let k = runs.iter().take_while(|r| r.level == 0).count();
+        if k == 0 {
+            return Ok(false);
+        }
+        let (take, output_level) = if k == runs.len() {
+            (k, self.levels.max_level())
+        } else {
+            let next = runs[k].level;
+            if next > 1 {
+                (k, next - 1)
+            } else {
+                (k + 1, next)
+            }
+        };
+        let files = runs[..take]
+            .iter()
+            .flat_map(|r| r.run.files.iter().cloned())
+            .collect();
+        self.execute(
+            CompactUnit {
+                output_level,
+                files,
+            },
+            pending,
+        )
+        .await
+    }
+
+    async fn execute(&mut self, unit: CompactUnit, pending: &mut CommitIncrement) -> Result<bool> {
+        let max_level = self.levels.max_level();
+        let steps = plan_rewrite(&unit, &self.cmp, self.small_file_size, max_level);
+        if steps.is_empty() {
+            return Ok(false);
+        }
+        let out = unit.output_level;
+        let highest = self.levels.non_empty_highest_level().unwrap_or(0);
+        let drop_retracts = out != 0 && out >= highest;
+        let mut before: Vec<DataFileMeta> = Vec::new();
+        let mut after: Vec<DataFileMeta> = Vec::new();
+        for step in steps {
+            match step {
+                RewriteStep::Upgrade(f) => {
+                    after.push(f.upgraded(out as i32));
+                    before.push(f);
+                }
+                RewriteStep::Rewrite(runs) => {
+                    let streams = runs
+                        .iter()
+                        .map(|r| {
+                            read_run(
+                                self.ctx.table.clone(),
+                                self.dir.clone(),
+                                r.files.clone(),
+                                self.kv.clone(),
+                                self.batch_size,
+                            )
+                            .map(|b| b.map_err(|e| strata_lsm::Error::External(Box::new(e))))
+                            .boxed()
+                        })
+                        .collect();
+                    let mut merged = merge_runs(
+                        self.kv.clone(),
+                        streams,
+                        self.merge.clone(),
+                        drop_retracts,
+                        self.batch_size,
+                    );
+                    let mut files = self
+                        .ctx
+                        .rolling_writer(
+                            self.dir.clone(),
+                            Arc::new(self.kv.fields()),
+                            self.ctx.table.options().data_file_prefix(),
+                            Some(key_positions(&self.kv)),
+                        )
+                        .with_kind_column(Some(self.kv.kind_col()));
+                    while let Some(b) = merged.next().await {
+                        let b = match b {
+                            Ok(b) => b,
+                            Err(e) => {
+                                files.abort().await;
+                                return Err(lsm_err(e));
+                            }
+                        };
+                        if let Err(e) = files.write(&b).await {
+                            files.abort().await;
+                            return Err(e);
+                        }
+                    }
+                    for f in files.finish().await? {
+                        after.push(kv_file_meta(
+                            &self.ctx.table,
+                            &self.kv,
+                            &f,
+                            out as i32,
+                            FileSource::Compact,
+                        )?);
+                    }
+                    before.extend(runs.into_iter().flat_map(|r| r.files));
+                }
+            }
+        }
+        self.levels
+            .update(&before, &after)
+            .map_err(|e| Error::Internal(format!("compaction of {}: {e}", self.dir)))?;
+        record(pending, before, after, self.ctx.table.io(), &self.dir).await;
+        Ok(true)
+    }
+}
+
+/// Adds a compaction's inputs and outputs to the pending increment. A file written by an
+/// earlier compaction of the same increment and consumed again never reaches a snapshot: it is
+/// dropped from the outputs and deleted.
+async fn record(
+    pending: &mut CommitIncrement,
+    before: Vec<DataFileMeta>,
+    after: Vec<DataFileMeta>,
+    io: &strata_io::FileIO,
+    dir: &str,
+) {
+    let same =
+        |a: &DataFileMeta, b: &DataFileMeta| a.file_name == b.file_name && a.level == b.level;
+    let mut still_used: Vec<String> = after.iter().map(|f| f.file_name.clone()).collect();
+    still_used.extend(pending.compact_before.iter().map(|f| f.file_name.clone()));
+    for f in before {
+        if let Some(pos) = pending.compact_after.iter().position(|a| same(a, &f)) {
+            let produced = pending.compact_after.remove(pos);
+            let was_upgrade = pending
+                .compact_before
+                .iter()
+                .any(|b| b.file_name == produced.file_name);
+            if !was_upgrade && !still_used.contains(&produced.file_name) {
+                let _ = io.delete(&format!("{dir}/{}", produced.file_name)).await;
+            } else if was_upgrade {
+                // The original committed file is already in compact_before; nothing to add.
+            }
+            continue;
+        }
+        pending.compact_before.push(f);
+    }
+    pending.compact_after.extend(after);
+}

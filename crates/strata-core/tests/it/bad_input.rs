@@ -1,0 +1,183 @@
+//! Bad input gets a clear error naming the file or object, and never a panic.
+
+use serde_json::json;
+use strata_core::{Error, Identifier, SnapshotSelector, TableDefinition};
+
+use crate::common::*;
+
+async fn table_with_rows(dir: &std::path::Path) -> strata_core::Table {
+    let catalog = catalog_at(dir);
+    let t = create_table(
+        &catalog,
+        "db.t",
+        vec![field("id", "INT"), field("s", "STRING")],
+        &[],
+        &[],
+        &[],
+    )
+    .await;
+    write_rows(&t, &[json!({"id": 1, "s": "a"})]).await;
+    write_rows(&t, &[json!({"id": 2, "s": "b"})]).await;
+    reopen(&catalog, "db.t").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_snapshot_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table_with_rows(dir.path()).await;
+    std::fs::write(dir.path().join("db.db/t/snapshot/snapshot-2"), "{ not json").unwrap();
+    let err = t.new_scan().plan().await.unwrap_err().to_string();
+    assert!(
+        err.contains("snapshot-2") && err.contains("corrupt"),
+        "{err}"
+    );
+    // earlier snapshots still read
+    assert_eq!(read_rows(&t, SnapshotSelector::Id(1)).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn future_snapshot_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table_with_rows(dir.path()).await;
+    let p = dir.path().join("db.db/t/snapshot/snapshot-2");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("\"version\" : 3", "\"version\" : 99");
+    std::fs::write(&p, text).unwrap();
+    let err = t.new_scan().plan().await.unwrap_err().to_string();
+    assert!(err.contains("snapshot-2") && err.contains("newer"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncated_manifest_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table_with_rows(dir.path()).await;
+    let s = t.snapshot_manager().latest().await.unwrap().unwrap();
+    let p = dir
+        .path()
+        .join("db.db/t/manifest")
+        .join(&s.delta_manifest_list);
+    let bytes = std::fs::read(&p).unwrap();
+    std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
+    let err = t.new_scan().plan().await.unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains(&s.delta_manifest_list), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_and_corrupt_data_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table_with_rows(dir.path()).await;
+    let plan = t.new_scan().plan().await.unwrap();
+    let f = &plan.splits[0].files[0];
+    let p = dir.path().join("db.db/t/bucket-0").join(&f.file_name);
+    std::fs::write(&p, b"PAR1 garbage").unwrap();
+    let err = t.new_read().collect(&plan).await.unwrap_err().to_string();
+    assert!(err.contains(&f.file_name), "{err}");
+    std::fs::remove_file(&p).unwrap();
+    let err = t.new_read().collect(&plan).await.unwrap_err();
+    assert!(matches!(err, Error::MissingFile { .. }), "{err}");
+    assert!(err.to_string().contains(&f.file_name), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_schema_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table_with_rows(dir.path()).await;
+    let schema = t.schema_manager().schema(0).await.unwrap();
+    let mut s9 = (*schema).clone();
+    s9.id = 9;
+    // A file claims schema 9, which does not exist.
+    let err = t.schema_manager().schema(9).await.unwrap_err().to_string();
+    assert!(err.contains("schema 9"), "{err}");
+    let _ = s9;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_options_and_missing_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = catalog_at(dir.path());
+    catalog.create_database("db", false).await.unwrap();
+    let def = |opts: &[(&str, &str)]| TableDefinition {
+        fields: vec![field("id", "INT")],
+        options: opts
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    let ident = Identifier::new("db", "x");
+    let e = catalog
+        .create_table(&ident, def(&[("bucket", "many")]), false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("'bucket'"), "{e}");
+    let e = catalog
+        .create_table(&ident, def(&[("write-buffer-size", "lots")]), false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("write-buffer-size"), "{e}");
+    assert!(
+        !catalog.table_exists(&ident).await.unwrap(),
+        "a rejected table leaves nothing behind"
+    );
+    let e = catalog
+        .get_table(&Identifier::new("db", "nope"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::TableNotFound(_)), "{e}");
+    let e = catalog
+        .get_table(&Identifier::new("nodb", "t"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::DatabaseNotFound(_)), "{e}");
+    let e = catalog.create_database("db", false).await.unwrap_err();
+    assert!(matches!(e, Error::DatabaseAlreadyExists(_)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_rows_leave_the_table_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = catalog_at(dir.path());
+    let t = create_table(
+        &catalog,
+        "db.nn",
+        vec![field("id", "INT NOT NULL")],
+        &[],
+        &[],
+        &[],
+    )
+    .await;
+    let batch = strata_core::json::json_to_batch(
+        &[json!({"id": 1})],
+        &t.schema().fields,
+        strata_core::json::Origin {
+            source: "t",
+            first_row: 1,
+        },
+    )
+    .unwrap();
+    let mut w = t.new_write().unwrap();
+    w.write(&batch).await.unwrap();
+    // a batch with a null in the NOT NULL column (built with a nullable schema)
+    let nullable = vec![field("id", "INT")];
+    let bad = strata_core::json::json_to_batch(
+        &[json!({"id": null})],
+        &nullable,
+        strata_core::json::Origin {
+            source: "t",
+            first_row: 1,
+        },
+    )
+    .unwrap();
+    let e = w.write(&bad).await.unwrap_err().to_string();
+    assert!(e.contains("'id'") && e.contains("NOT NULL"), "{e}");
+    w.abort().await;
+    assert!(t.snapshot_manager().latest().await.unwrap().is_none());
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("db.db/nn/bucket-0"))
+        .map(|d| d.collect())
+        .unwrap_or_default();
+    assert!(files.is_empty(), "aborted writes delete their files");
+}

@@ -1,0 +1,139 @@
+//! Helpers shared by the integration tests.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use futures::TryStreamExt;
+use serde_json::Value;
+use strata_core::json::batch_to_json;
+use strata_core::{Catalog, Identifier, SnapshotSelector, Table, TableDefinition};
+use strata_spec::{DataField, DataType};
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures")
+}
+
+pub fn catalog_at(dir: &Path) -> Catalog {
+    Catalog::open(dir.to_str().unwrap(), &Default::default()).unwrap()
+}
+
+/// Reads a whole table (one snapshot) as JSON rows in the judges' conventions.
+pub async fn read_rows(table: &Table, selector: SnapshotSelector) -> Vec<Value> {
+    let plan = table
+        .new_scan()
+        .with_snapshot(selector)
+        .plan()
+        .await
+        .unwrap();
+    let read = table.new_read();
+    let fields = read.output_fields();
+    let batches: Vec<_> = read.read_plan(&plan).try_collect().await.unwrap();
+    batches
+        .iter()
+        .flat_map(|b| batch_to_json(b, &fields).unwrap())
+        .map(Value::Object)
+        .collect()
+}
+
+/// Canonical text of a row for order-insensitive comparison (numbers compared by value).
+pub fn canon(v: &Value) -> String {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => format!("{f:?}"),
+            _ => n.to_string(),
+        },
+        Value::Array(a) => format!("[{}]", a.iter().map(canon).collect::<Vec<_>>().join(",")),
+        Value::Object(o) => {
+            let m: BTreeMap<&String, String> = o.iter().map(|(k, v)| (k, canon(v))).collect();
+            format!("{m:?}")
+        }
+        other => other.to_string(),
+    }
+}
+
+pub fn sorted(rows: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = rows.iter().map(canon).collect();
+    v.sort();
+    v
+}
+
+pub fn assert_same_rows(actual: &[Value], expected: &[Value], context: &str) {
+    let a = sorted(actual);
+    let e = sorted(expected);
+    if a != e {
+        panic!(
+            "{context}: rows differ\n  actual ({}):\n    {}\n  expected ({}):\n    {}",
+            a.len(),
+            a.join("\n    "),
+            e.len(),
+            e.join("\n    ")
+        );
+    }
+}
+
+pub fn field(name: &str, ty: &str) -> DataField {
+    DataField::new(-1, name, DataType::parse(ty).unwrap())
+}
+
+pub async fn create_table(
+    catalog: &Catalog,
+    name: &str,
+    fields: Vec<DataField>,
+    partition: &[&str],
+    pk: &[&str],
+    options: &[(&str, &str)],
+) -> Table {
+    let ident = Identifier::parse(name, None).unwrap();
+    catalog
+        .create_database(&ident.database, true)
+        .await
+        .unwrap();
+    catalog
+        .create_table(
+            &ident,
+            TableDefinition {
+                fields,
+                partition_keys: partition.iter().map(|s| s.to_string()).collect(),
+                primary_keys: pk.iter().map(|s| s.to_string()).collect(),
+                options: options
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                comment: None,
+            },
+            false,
+        )
+        .await
+        .unwrap()
+}
+
+/// Writes JSON rows in one commit; returns the snapshot ids created.
+pub async fn write_rows(table: &Table, rows: &[Value]) -> Vec<i64> {
+    let batch = strata_core::json::json_to_batch(
+        rows,
+        &table.schema().fields,
+        strata_core::json::Origin {
+            source: "test",
+            first_row: 1,
+        },
+    )
+    .unwrap();
+    let mut w = table.new_write().unwrap();
+    w.write(&batch).await.unwrap();
+    let msgs = w.prepare_commit().await.unwrap();
+    let user = w.commit_user().to_string();
+    w.close().await.unwrap();
+    table
+        .new_commit(&user)
+        .commit(msgs, strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER)
+        .await
+        .unwrap()
+}
+
+/// Re-opens a table (fresh schema and snapshot state).
+pub async fn reopen(catalog: &Catalog, name: &str) -> Table {
+    catalog
+        .get_table(&Identifier::parse(name, None).unwrap())
+        .await
+        .unwrap()
+}

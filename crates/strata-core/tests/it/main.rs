@@ -1,0 +1,8 @@
+//! Integration tests of strata-core (one test binary: linking is the expensive part).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod commit_protocol;
+mod common;
+mod fixtures;
+mod roundtrip;
