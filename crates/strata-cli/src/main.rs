@@ -3,6 +3,7 @@
 //! Every subcommand lives in its own module under `commands/`; they all go through
 //! `strata-core`'s public API and never write metadata files themselves. Errors print one line
 //! (`error: …`, then `caused by: …` lines) on stderr and exit non-zero.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod commands;
 mod input;
@@ -47,8 +48,12 @@ pub enum Command {
     Read(commands::read::ReadArgs),
     /// List the snapshots of a table.
     Snapshots(commands::info::TableArg),
-    /// List the live data files of a table.
+    /// List the live data files of a table (with levels and the compaction debt per bucket).
     Files(commands::info::FilesArgs),
+    /// Delete rows of a primary-key table (writes -D rows for the matching keys).
+    Delete(commands::maintain::DeleteArgs),
+    /// Compact a primary-key table (all buckets, or one partition; --full for a full compaction).
+    Compact(commands::maintain::CompactArgs),
 }
 
 fn main() -> ExitCode {

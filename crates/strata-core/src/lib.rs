@@ -16,9 +16,11 @@
 
 pub mod catalog;
 pub mod commit;
+pub mod dml;
 pub mod error;
 pub mod json;
 pub mod kv;
+pub mod maintenance;
 pub mod manifest;
 pub mod path;
 pub mod predicate;

@@ -2,6 +2,7 @@
 
 pub mod db;
 pub mod info;
+pub mod maintain;
 pub mod read;
 pub mod table;
 pub mod write;
@@ -30,6 +31,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Read(a) => read::run(&catalog, a).await,
         Command::Snapshots(a) => info::snapshots(&catalog, a).await,
         Command::Files(a) => info::files(&catalog, a).await,
+        Command::Delete(a) => maintain::delete(&catalog, a).await,
+        Command::Compact(a) => maintain::compact_cmd(&catalog, a).await,
     }
 }
 

@@ -163,7 +163,7 @@ impl MergeTreeWriter {
         })
     }
 
-    fn to_kv(
+    fn kv_rows(
         &mut self,
         batch: RecordBatch,
         kinds: Option<Int8Array>,
@@ -271,7 +271,7 @@ pub(crate) fn lsm_err(e: strata_lsm::Error) -> Error {
 #[async_trait]
 impl BucketWriter for MergeTreeWriter {
     async fn write(&mut self, batch: RecordBatch, kinds: Option<Int8Array>) -> Result<()> {
-        let Some(kv) = self.to_kv(batch, kinds)? else {
+        let Some(kv) = self.kv_rows(batch, kinds)? else {
             return Ok(());
         };
         if let Some(c) = self.changelog.as_mut() {

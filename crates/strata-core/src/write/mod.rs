@@ -448,6 +448,34 @@ impl TableWrite {
         }
     }
 
+    /// Compacts one bucket (opening its writer from the latest snapshot when needed); the
+    /// result is part of the next `prepare_commit`.
+    ///
+    /// # Errors
+    /// Compaction errors.
+    pub async fn compact_bucket(
+        &mut self,
+        partition: Vec<u8>,
+        bucket: i32,
+        full: bool,
+    ) -> Result<()> {
+        let key = (partition, bucket);
+        if !self.slots.contains_key(&key) {
+            let slot = self.open_slot(&key.0, bucket).await?;
+            self.slots.insert(key.clone(), slot);
+        }
+        let slot = self
+            .slots
+            .get_mut(&key)
+            .ok_or_else(|| Error::Internal("bucket writer vanished".into()))?;
+        let (tx, rx) = oneshot::channel();
+        if slot.tx.send(Msg::Compact(full, tx)).await.is_err() {
+            return Err(Self::task_error(slot).await);
+        }
+        rx.await
+            .map_err(|_| Error::Internal("bucket writer dropped its reply".into()))?
+    }
+
     /// Compacts every open bucket writer.
     ///
     /// # Errors
