@@ -16,6 +16,7 @@
 mod append;
 mod compactor;
 mod context;
+mod dynamic_bucket;
 mod merge_tree;
 mod message;
 mod rolling;
@@ -130,6 +131,7 @@ pub struct TableWrite {
     /// Overwrite writes ignore existing files (bucket counts, sequence numbers).
     overwrite: bool,
     rowkind_col: Option<usize>,
+    assigner: Option<dynamic_bucket::DynamicBucketAssigner>,
 }
 
 impl TableWrite {
@@ -182,7 +184,13 @@ impl TableWrite {
             Some(f) if schema.has_primary_key() => schema.field_index(&f),
             _ => None,
         };
+        let assigner = if mode == BucketMode::Dynamic {
+            Some(dynamic_bucket::DynamicBucketAssigner::new(table.clone())?)
+        } else {
+            None
+        };
         Ok(TableWrite {
+            assigner,
             ctx: WriteContext::new(table)?,
             commit_user,
             router: Router::new(partition, bucket_key, mode),
@@ -199,6 +207,11 @@ impl TableWrite {
     /// partitions will be replaced, so their bucket count and sequence numbers do not apply.
     pub fn with_overwrite(mut self, overwrite: bool) -> Self {
         self.overwrite = overwrite;
+        if overwrite {
+            if let Some(a) = self.assigner.as_mut() {
+                a.ignore_existing();
+            }
+        }
         self
     }
 
@@ -265,7 +278,53 @@ impl TableWrite {
                 None => None,
                 Some(k) => Some(take_kinds(k, &g.rows)?),
             };
-            self.send(g.partition, g.bucket, sub, sub_kinds).await?;
+            if self.assigner.is_some() {
+                self.send_dynamic(g.partition, sub, sub_kinds).await?;
+            } else {
+                self.send(g.partition, g.bucket, sub, sub_kinds).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Dynamic bucket mode: assigns each row's key to a bucket through the hash index.
+    async fn send_dynamic(
+        &mut self,
+        partition: Vec<u8>,
+        batch: RecordBatch,
+        kinds: Option<Int8Array>,
+    ) -> Result<()> {
+        let keys = self.ctx.schema.trimmed_primary_key_fields();
+        let cols: Vec<&ArrayRef> = keys
+            .iter()
+            .map(|f| {
+                batch
+                    .column_by_name(&f.name)
+                    .ok_or_else(|| Error::Internal(format!("key column {} missing", f.name)))
+            })
+            .collect::<Result<_>>()?;
+        let types: Vec<strata_spec::DataType> = keys.iter().map(|f| f.data_type.clone()).collect();
+        let mut enc = row_encoder::RowEncoder::try_new(&cols, &types, false)?;
+        let hashes: Vec<i32> = (0..batch.num_rows())
+            .map(|r| strata_spec::hash::hash_binary_row(enc.encode(r)))
+            .collect();
+        let assigner = self
+            .assigner
+            .as_mut()
+            .ok_or_else(|| Error::Internal("no bucket assigner".into()))?;
+        let buckets = assigner.assign(&partition, &hashes).await?;
+        let mut by_bucket: std::collections::BTreeMap<i32, Vec<u32>> =
+            std::collections::BTreeMap::new();
+        for (r, b) in buckets.iter().enumerate() {
+            by_bucket.entry(*b).or_default().push(r as u32);
+        }
+        for (bucket, rows) in by_bucket {
+            let sub = take_rows(&batch, &rows)?;
+            let sub_kinds = match &kinds {
+                None => None,
+                Some(k) => Some(take_kinds(k, &rows)?),
+            };
+            self.send(partition.clone(), bucket, sub, sub_kinds).await?;
         }
         Ok(())
     }
@@ -402,8 +461,31 @@ impl TableWrite {
                 out.push(msg);
             }
         }
+        if let Some(assigner) = self.assigner.as_mut() {
+            for (partition, bucket, entry, old) in assigner.flush(&self.ctx.namer).await? {
+                let msg = match out
+                    .iter_mut()
+                    .find(|m| m.partition == partition && m.bucket == bucket)
+                {
+                    Some(m) => m,
+                    None => {
+                        out.push(CommitMessage {
+                            partition: partition.clone(),
+                            bucket,
+                            total_buckets: -1,
+                            ..Default::default()
+                        });
+                        out.last_mut()
+                            .ok_or_else(|| Error::Internal("message vanished".into()))?
+                    }
+                };
+                msg.new_index_files.push(entry);
+                if let Some(o) = old {
+                    msg.deleted_index_files.push(o);
+                }
+            }
+        }
         out.sort_by(|a, b| (&a.partition, a.bucket).cmp(&(&b.partition, b.bucket)));
-        // Restored state is stale after a commit; reload lazily next time.
         Ok(out)
     }
 
