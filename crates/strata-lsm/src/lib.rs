@@ -28,6 +28,8 @@ pub mod kv;
 pub mod levels;
 pub mod merge;
 pub mod merge_sort;
+mod sort;
+mod spill;
 #[cfg(test)]
 mod testutil;
 
