@@ -23,7 +23,7 @@ use futures::{FutureExt, StreamExt};
 use orc_rust::compression::CompressionType;
 use orc_rust::projection::ProjectionMask;
 use orc_rust::reader::AsyncChunkReader;
-use orc_rust::{ArrowReaderBuilder, ArrowWriter, ArrowWriterBuilder};
+use orc_rust::{ArrowReaderBuilder, ArrowWriterBuilder};
 use strata_io::object_store::{self, ObjectStore, ObjectStoreExt};
 use strata_io::FileIO;
 use strata_spec::{DataField, DataType, TypeKind};
@@ -111,12 +111,59 @@ fn orc_err(context: &str) -> impl FnOnce(orc_rust::error::OrcError) -> Error + '
 }
 
 /// Encodes one ORC file into memory.
+///
+/// orc-rust's writer is not `Send`, so it lives on a dedicated thread; this handle talks to it
+/// through channels and is `Send` (bucket writers move between async worker threads).
 pub(crate) struct OrcEncoder {
-    writer: Option<ArrowWriter<SharedBuffer>>,
+    tx: Option<std::sync::mpsc::Sender<OrcCmd>>,
     buffer: SharedBuffer,
     schema: SchemaRef,
     /// Arrow memory of the batches encoded since the last stripe reached the buffer.
     pending: u64,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+enum OrcCmd {
+    Write(RecordBatch, std::sync::mpsc::Sender<Result<()>>),
+    Finish(std::sync::mpsc::Sender<Result<()>>),
+}
+
+fn encoder_thread(
+    buffer: SharedBuffer,
+    schema: SchemaRef,
+    batch_size: usize,
+    compression: Option<CompressionType>,
+    rx: std::sync::mpsc::Receiver<OrcCmd>,
+    ready: std::sync::mpsc::Sender<Result<()>>,
+) {
+    let mut builder = ArrowWriterBuilder::new(buffer, schema).with_batch_size(batch_size);
+    if let Some(c) = compression {
+        builder = builder.with_compression(c);
+    }
+    let mut writer = match builder
+        .try_build()
+        .map_err(orc_err("creating the ORC writer"))
+    {
+        Ok(w) => {
+            let _ = ready.send(Ok(()));
+            w
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    while let Ok(cmd) = rx.recv() {
+        match cmd {
+            OrcCmd::Write(batch, reply) => {
+                let _ = reply.send(writer.write(&batch).map_err(orc_err("encoding ORC")));
+            }
+            OrcCmd::Finish(reply) => {
+                let _ = reply.send(writer.close().map_err(orc_err("writing the ORC footer")));
+                return;
+            }
+        }
+    }
 }
 
 impl OrcEncoder {
@@ -134,20 +181,44 @@ impl OrcEncoder {
                 .collect::<Result<Vec<_>>>()?,
         ));
         let buffer = SharedBuffer::default();
-        let mut builder = ArrowWriterBuilder::new(buffer.clone(), schema.clone())
-            .with_batch_size(options.max_row_group_rows.clamp(1, 8192));
-        if let Some(c) = orc_compression(options)? {
-            builder = builder.with_compression(c);
-        }
-        let writer = builder
-            .try_build()
-            .map_err(orc_err("creating the ORC writer"))?;
+        let compression = orc_compression(options)?;
+        let batch_size = options.max_row_group_rows.clamp(1, 8192);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (b, sc) = (buffer.clone(), schema.clone());
+        let thread = std::thread::Builder::new()
+            .name("strata-orc-writer".into())
+            .spawn(move || encoder_thread(b, sc, batch_size, compression, rx, ready_tx))
+            .map_err(|e| {
+                crate::arrow_convert::invalid(
+                    "encoding ORC",
+                    format!("cannot start the encoder thread: {e}"),
+                )
+            })?;
+        ready_rx.recv().map_err(|_| {
+            crate::arrow_convert::invalid("encoding ORC", "the encoder thread stopped")
+        })??;
         Ok(OrcEncoder {
-            writer: Some(writer),
+            tx: Some(tx),
             buffer,
             schema,
             pending: 0,
+            thread: Some(thread),
         })
+    }
+
+    fn call(&self, make: impl FnOnce(std::sync::mpsc::Sender<Result<()>>) -> OrcCmd) -> Result<()> {
+        let tx = self
+            .tx
+            .as_ref()
+            .ok_or_else(|| crate::arrow_convert::invalid("encoding ORC", "the writer is closed"))?;
+        let (rtx, rrx) = std::sync::mpsc::channel();
+        tx.send(make(rtx)).map_err(|_| {
+            crate::arrow_convert::invalid("encoding ORC", "the encoder thread stopped")
+        })?;
+        rrx.recv().map_err(|_| {
+            crate::arrow_convert::invalid("encoding ORC", "the encoder thread stopped")
+        })?
     }
 
     pub(crate) fn write(&mut self, columns: &[ArrayRef]) -> Result<()> {
@@ -166,12 +237,9 @@ impl OrcEncoder {
             .collect::<Result<_>>()?;
         let batch = RecordBatch::try_new(self.schema.clone(), columns)
             .map_err(crate::arrow_convert::arrow_err("encoding ORC"))?;
-        let writer = self
-            .writer
-            .as_mut()
-            .ok_or_else(|| crate::arrow_convert::invalid("encoding ORC", "the writer is closed"))?;
-        writer.write(&batch).map_err(orc_err("encoding ORC"))?;
-        self.pending += batch.get_array_memory_size() as u64;
+        let size = batch.get_array_memory_size() as u64;
+        self.call(|r| OrcCmd::Write(batch, r))?;
+        self.pending += size;
         Ok(())
     }
 
@@ -190,8 +258,12 @@ impl OrcEncoder {
     }
 
     pub(crate) fn finish(&mut self) -> Result<Bytes> {
-        if let Some(writer) = self.writer.take() {
-            writer.close().map_err(orc_err("writing the ORC footer"))?;
+        if self.tx.is_some() {
+            self.call(OrcCmd::Finish)?;
+            self.tx = None;
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
         }
         Ok(self.take_output())
     }
