@@ -15,6 +15,10 @@
 //! compared as bytes; output rows are gathered by index (`interleave` / `take`), never one
 //! object per value.
 //!
+//! Modules: [`kv`] (the layout), [`merge`] (engines and aggregate functions), [`merge_sort`]
+//! (k-way merge of runs), [`buffer`] (write buffer; its in-memory sort lives in `sort`, its
+//! Arrow IPC spill files in `spill`), [`levels`], [`interval`] and [`compact`] (pure planning).
+//!
 //! Reference: Paimon's `mergetree` package (`MergeTreeWriter`, `SortBufferWriteBuffer`,
 //! `Levels`, `UniversalCompaction`, `IntervalPartition`, `MergeFunction`s), 0.9.
 #![cfg_attr(test, allow(clippy::unwrap_used))]

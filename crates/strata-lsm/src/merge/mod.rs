@@ -17,7 +17,7 @@
 //!
 //! How the work is done: the pick engines (deduplicate, first-row) choose one input row per
 //! group and gather every column with `interleave`. Partial-update and aggregation first gather
-//! each value column in merged order ([`columns::Gathered`]), so a group is a contiguous range
+//! each value column in merged order (`columns::gather`), so a group is a contiguous range
 //! of one array; per-field kernels then either pick one row per group (gathered with `take`) or
 //! build the result with Arrow builders. Key columns and `_SEQUENCE_NUMBER` of the output come
 //! from the group's newest row.

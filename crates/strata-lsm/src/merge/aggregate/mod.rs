@@ -2,7 +2,7 @@
 //! on fields protected by a sequence group.
 //!
 //! A function sees one column, gathered in merged order (a key's versions are a contiguous
-//! range), and a list of operations per output group ([`Ops`]): `Agg` (an add row), `AggOld`
+//! range), and a list of operations per output group (`Ops`): `Agg` (an add row), `AggOld`
 //! (an add row older than the state, partial-update's reversed form), `Retract` (a -U/-D row)
 //! and `Set` (the state is replaced, e.g. by `remove-record-on-delete`). It returns one value per
 //! group. Pick-style functions (last/first value, max/min, primary key) only choose a row per
