@@ -58,6 +58,19 @@ fixture!(append_unaware);
 fixture!(append_bucketed);
 fixture!(overwrite_tag_consumer);
 fixture!(java_append);
+fixture!(pk_dedup);
+fixture!(partitioned);
+fixture!(dynamic_bucket);
+fixture!(schema_evolution);
+fixture!(java_pk_compacted);
+fixture!(java_types);
+fixture!(partial_update);
+fixture!(aggregation);
+fixture!(java_first_row);
+fixture!(java_aggregation);
+fixture!(java_partial_update_seq_groups);
+fixture!(java_changelog_lookup);
+fixture!(java_changelog_full_compaction);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overwrite_tag_consumer_tags_and_consumer() {

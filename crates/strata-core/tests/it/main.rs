@@ -5,4 +5,5 @@ mod bad_input;
 mod commit_protocol;
 mod common;
 mod fixtures;
+mod pk;
 mod roundtrip;
