@@ -872,6 +872,82 @@ mod tests {
         assert!(s.column(2).is_null(0));
     }
 
+    mod properties {
+        use super::*;
+        use arrow_array::types::Int16Type;
+        use proptest::prelude::*;
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                cases: 64,
+                rng_seed: proptest::test_runner::RngSeed::Fixed(11),
+                ..ProptestConfig::default()
+            }
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn integer_widening_keeps_values(v in proptest::collection::vec(proptest::option::of(any::<i16>()), 0..50)) {
+                let a: ArrayRef = Arc::new(PrimitiveArray::<Int16Type>::from(v.clone()));
+                for target in ["INT", "BIGINT", "DECIMAL(10, 2)", "DOUBLE", "STRING"] {
+                    let out = cast(a.clone(), target);
+                    for (i, x) in v.iter().enumerate() {
+                        let d = crate::arrow_convert::datum_at(out.as_ref(), i, &t(target)).unwrap();
+                        match x {
+                            None => prop_assert!(d.is_null()),
+                            Some(x) => match d {
+                                strata_spec::Datum::Int(y) => prop_assert_eq!(y, *x as i32),
+                                strata_spec::Datum::BigInt(y) => prop_assert_eq!(y, *x as i64),
+                                strata_spec::Datum::Decimal { unscaled, scale } => {
+                                    prop_assert_eq!((unscaled, scale), (*x as i128 * 100, 2))
+                                }
+                                strata_spec::Datum::Double(y) => prop_assert_eq!(y, *x as f64),
+                                strata_spec::Datum::String(s) => prop_assert_eq!(s, x.to_string()),
+                                other => prop_assert!(false, "{other:?}"),
+                            },
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn timestamps_convert_with_floor(v in proptest::collection::vec(proptest::option::of(any::<i64>()), 0..50)) {
+                let a: ArrayRef = Arc::new(TimestampNanosecondArray::from(v.clone()).with_timezone("+00:00"));
+                let ms = cast(a.clone(), "TIMESTAMP(3) WITH LOCAL TIME ZONE");
+                let us = cast(a.clone(), "TIMESTAMP(6)");
+                let ns = cast(a, "TIMESTAMP(9)");
+                let ms = ms.as_primitive::<TimestampMillisecondType>();
+                let us = us.as_primitive::<TimestampMicrosecondType>();
+                let ns = ns.as_primitive::<TimestampNanosecondType>();
+                for (i, x) in v.iter().enumerate() {
+                    match x {
+                        None => prop_assert!(ms.is_null(i) && us.is_null(i) && ns.is_null(i)),
+                        Some(x) => {
+                            prop_assert_eq!(ms.value(i), x.div_euclid(1_000_000));
+                            prop_assert_eq!(us.value(i), x.div_euclid(1_000));
+                            prop_assert_eq!(ns.value(i), *x);
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn dictionaries_and_views_decode_to_plain_strings(v in proptest::collection::vec(proptest::option::of("[a-c]{0,3}"), 0..50)) {
+                let dict: DictionaryArray<Int32Type> = v.iter().map(|s| s.as_deref()).collect();
+                let view: StringViewArray = v.iter().map(|s| s.as_deref()).collect();
+                let large: LargeStringArray = v.iter().map(|s| s.as_deref()).collect();
+                for a in [Arc::new(dict) as ArrayRef, Arc::new(view), Arc::new(large)] {
+                    let out = cast(a, "STRING");
+                    let s = out.as_string::<i32>();
+                    let got: Vec<Option<String>> = s.iter().map(|x| x.map(str::to_string)).collect();
+                    prop_assert_eq!(&got, &v);
+                }
+            }
+        }
+    }
+
     #[test]
     fn char_padding_is_trimmed() {
         let a: ArrayRef = Arc::new(StringArray::from(vec![Some("ab   "), None, Some("abcde")]));

@@ -16,6 +16,13 @@
 //!   canonical Arrow type of their Paimon type (INT96, fixed-length decimals, ORC CHAR padding, …).
 //! * [`stats`]: per-column min / max / null count while writing.
 //!
+//! Private modules: `cast` (the body of [`arrow_convert::cast_to`]), `parquet` (Java's physical
+//! schema, the encoder that also writes INT96, the reader), `orc`, `avro` (reader only) and
+//! `sink` (streaming uploads through object_store's `BufWriter`).
+//!
+//! Decoder panics on damaged files (orc-rust has some) are caught and reported as
+//! [`Error::Corrupt`]; this relies on the default `panic = "unwind"`.
+//!
 //! This crate knows nothing of snapshots, manifests or field-id mapping across schema versions:
 //! the caller says which columns (by name, with their Paimon types) a file holds.
 #![cfg_attr(test, allow(clippy::unwrap_used))]

@@ -160,6 +160,7 @@ pub struct DataFileWriter {
     path: String,
     fields: Vec<DataField>,
     arrow_types: Vec<arrow_schema::DataType>,
+    schema: arrow_schema::SchemaRef,
     encoder: Encoder,
     sink: ObjectSink,
     stats: StatsCollector,
@@ -204,6 +205,7 @@ impl DataFileWriter {
             path: path.to_string(),
             fields: fields.to_vec(),
             arrow_types: fields.iter().map(|f| arrow_type(&f.data_type)).collect(),
+            schema: crate::arrow_convert::arrow_schema(fields),
             encoder,
             sink: ObjectSink::new(io, path),
             stats: StatsCollector::new(fields),
@@ -259,7 +261,7 @@ impl DataFileWriter {
         }
         let columns = self.columns_of(batch)?;
         let canonical = RecordBatch::try_new_with_options(
-            crate::arrow_convert::arrow_schema(&self.fields),
+            self.schema.clone(),
             columns.clone(),
             &arrow_array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
         )
