@@ -307,3 +307,28 @@ impl DataFileWriter {
         self.sink.abort().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send + 'static>() {}
+
+    #[test]
+    fn writer_can_move_between_tasks() {
+        assert_send::<DataFileWriter>();
+    }
+
+    #[test]
+    fn format_names() {
+        assert_eq!(
+            FileFormat::from_file_name("data-1.orc.zstd"),
+            Some(FileFormat::Orc)
+        );
+        assert_eq!(FileFormat::parse(" Parquet "), Some(FileFormat::Parquet));
+        let dec = DataType::parse("DECIMAL(5, 2)").unwrap();
+        assert!(FileFormat::Parquet.can_write(&dec));
+        assert!(!FileFormat::Orc.can_write(&dec));
+        assert!(!FileFormat::Avro.can_write(&DataType::int()));
+    }
+}

@@ -390,6 +390,61 @@ async fn pypaimon_primary_key_files_with_system_columns() {
     assert!(total > 0);
 }
 
+/// FLBA decimals and binaries, INT64 nanos, large/dictionary strings, lists of structs: the
+/// shapes pyarrow (pypaimon) writes come back in the canonical types.
+#[tokio::test]
+async fn pyarrow_shapes_are_normalised() {
+    let ty = |s: &str| DataType::parse(s).unwrap();
+    let fields: Vec<DataField> = [
+        ("d5", "DECIMAL(5, 2)"),
+        ("bin3", "BINARY(3)"),
+        ("ts9", "TIMESTAMP(9)"),
+        ("ltz6", "TIMESTAMP(6) WITH LOCAL TIME ZONE"),
+        ("ls", "STRING"),
+        ("dict", "VARCHAR(3)"),
+        ("tm", "TIME(3)"),
+        ("dt", "DATE"),
+        ("lst", "ARRAY<ROW<x INT, y STRING>>"),
+        ("mp", "MAP<STRING, BIGINT>"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (n, t))| DataField::new(i as i32, *n, ty(t)))
+    .collect();
+    let io = FileIO::open(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/testdata"),
+        &HashMap::new(),
+    )
+    .unwrap();
+    let batches = read_all(&io, "pyarrow_shapes.parquet", FileFormat::Parquet, &fields).await;
+    assert_eq!(batches[0].schema(), arrow_schema(&fields));
+    let rows = rows_json(&batches, &fields);
+    assert_eq!(
+        rows[0],
+        BTreeMap::from([
+            ("d5".into(), json!("123.45")),
+            ("bin3".into(), json!("AQID")),
+            ("ts9".into(), json!("2024-01-02 03:04:05.123456789")),
+            ("ltz6".into(), json!("2024-01-02 03:04:05.123456")),
+            ("ls".into(), json!("large")),
+            ("dict".into(), json!("a")),
+            ("tm".into(), json!("03:04:05.123")),
+            ("dt".into(), json!("2024-01-02")),
+            ("lst".into(), json!([{"x": 1, "y": "p"}])),
+            ("mp".into(), json!({"k": 1})),
+        ])
+    );
+    assert!(rows[1]
+        .iter()
+        .filter(|(k, _)| *k != "dict")
+        .all(|(_, v)| v.is_null()));
+    assert_eq!(rows[2]["d5"], json!("-0.01"));
+    assert_eq!(rows[2]["ts9"], json!("1969-12-31 23:59:59.999999999"));
+    assert_eq!(rows[2]["ltz6"], json!("1969-12-31 23:59:59.999999"));
+    assert_eq!(rows[2]["lst"], json!([]));
+    assert_eq!(rows[2]["dt"], json!("1969-12-31"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing
 
@@ -741,6 +796,17 @@ async fn writer_size_estimate_abort_and_not_null_checks() {
         let n: usize = back.iter().map(|b| b.num_rows()).sum();
         assert_eq!(n, 25_005);
         assert!(back.iter().all(|b| b.num_rows() <= 8192));
+
+        // A file closed without rows is still a valid, empty file.
+        let empty = format!("b/empty.{}", format.extension());
+        let w = DataFileWriter::create(&io, &empty, &fields, &options)
+            .await
+            .unwrap();
+        let written = w.close().await.unwrap();
+        assert_eq!(written.row_count, 0);
+        assert_eq!(written.stats[0].min, Datum::Null);
+        let back = read_all(&io, &empty, format, &fields).await;
+        assert_eq!(back.iter().map(|b| b.num_rows()).sum::<usize>(), 0);
     }
 }
 
