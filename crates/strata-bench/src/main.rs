@@ -1,1 +1,60 @@
-fn main() {}
+//! `strata-bench` — macro benchmarks that print ratios against a reference measured in the same
+//! run (one zstd Parquet file written and read with the parquet crate).
+//!
+//! ```text
+//! strata-bench append [--rows N]     append table: write, full read          (issue 2)
+//! strata-bench pk [--rows N]         primary-key table: write, upsert 10 %, merged read,
+//!                                    one partition × 2 columns, full compaction (issue 3)
+//! strata-bench pk-memory [--rows N]  peak RSS writing N rows with a 64 MB write buffer
+//! ```
+//! Build with `--release`; numbers from debug builds mean nothing.
+
+mod data;
+mod report;
+mod workloads;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "strata-bench", about = "Strata macro benchmarks (ratios against raw Parquet in the same run)")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Append table: write and full read vs one raw Parquet file.
+    Append {
+        /// Rows to write.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+    },
+    /// Primary-key table: write, upsert, merged read, partition read, full compaction.
+    Pk {
+        /// Rows to write.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+    },
+    /// Peak memory writing rows into a primary-key table with a 64 MB write buffer.
+    PkMemory {
+        /// Rows to write.
+        #[arg(long, default_value_t = 10_000_000)]
+        rows: usize,
+        /// write-buffer-size.
+        #[arg(long, default_value = "64 mb")]
+        buffer: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async {
+        match cli.cmd {
+            Cmd::Append { rows } => workloads::append(rows).await,
+            Cmd::Pk { rows } => workloads::pk(rows).await,
+            Cmd::PkMemory { rows, buffer } => workloads::pk_memory(rows, &buffer).await,
+        }
+    })
+}

@@ -1,0 +1,40 @@
+//! Printing measurements as ratios to a reference, and peak memory.
+
+use std::time::Duration;
+
+/// One measured step.
+pub struct Step {
+    pub name: String,
+    pub time: Duration,
+    pub reference: Duration,
+    pub goal: Option<f64>,
+}
+
+/// Prints a table of steps with their ratio to the reference and the goal.
+pub fn print(title: &str, steps: &[Step]) {
+    println!("\n{title}");
+    println!("{:<34} {:>10} {:>12} {:>8} {:>8}  verdict", "step", "seconds", "reference s", "ratio", "goal");
+    for s in steps {
+        let ratio = s.time.as_secs_f64() / s.reference.as_secs_f64().max(1e-9);
+        let (goal, verdict) = match s.goal {
+            Some(g) => (format!("≤{g:.2}"), if ratio <= g { "ok" } else { "MISSED" }),
+            None => ("-".into(), ""),
+        };
+        println!(
+            "{:<34} {:>10.3} {:>12.3} {:>8.2} {:>8}  {verdict}",
+            s.name,
+            s.time.as_secs_f64(),
+            s.reference.as_secs_f64(),
+            ratio,
+            goal
+        );
+    }
+}
+
+/// Peak resident set size of this process (VmHWM), in bytes.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

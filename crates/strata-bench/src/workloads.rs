@@ -1,0 +1,189 @@
+//! The workloads of issues 2 and 3, each timed next to the same work done with the parquet
+//! crate on one file.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use arrow::array::RecordBatch;
+use futures::TryStreamExt;
+use strata_core::maintenance::{compact, CompactOptions};
+use strata_core::{parse_filter, Catalog, Identifier, Table, TableDefinition};
+use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
+use strata_spec::{DataField, DataType};
+
+use crate::data;
+use crate::report::{peak_rss, print, Step};
+
+/// Raw reference: write all batches as one zstd Parquet file, then read it fully.
+fn raw_parquet(dir: &std::path::Path, batches: &[RecordBatch]) -> Result<(Duration, Duration)> {
+    let path = dir.join("raw.parquet");
+    let t = Instant::now();
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::ZSTD(parquet::basic::ZstdLevel::try_new(1)?))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path)?, data::schema(), Some(props))?;
+    for b in batches {
+        w.write(b)?;
+    }
+    w.close()?;
+    let write = t.elapsed();
+    let t = Instant::now();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path)?)?
+        .with_batch_size(8192)
+        .build()?;
+    let mut rows = 0;
+    for b in reader {
+        rows += b?.num_rows();
+    }
+    let read = t.elapsed();
+    anyhow::ensure!(rows == batches.iter().map(|b| b.num_rows()).sum::<usize>(), "raw read lost rows");
+    Ok((write, read))
+}
+
+async fn create(catalog: &Catalog, name: &str, pk: bool, extra: &[(&str, &str)]) -> Result<Table> {
+    let ident = Identifier::parse(name, None)?;
+    catalog.create_database(&ident.database, true).await?;
+    let fields = data::columns()
+        .into_iter()
+        .map(|(n, t)| Ok(DataField::new(-1, n, DataType::parse(t)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut options: BTreeMap<String, String> = BTreeMap::from([("bucket".into(), "4".into())]);
+    if !pk {
+        options.insert("bucket-key".into(), "id".into());
+    }
+    for (k, v) in extra {
+        options.insert(k.to_string(), v.to_string());
+    }
+    let def = TableDefinition {
+        fields,
+        partition_keys: vec!["dt".into()],
+        primary_keys: if pk { vec!["id".into(), "dt".into()] } else { vec![] },
+        options,
+        comment: None,
+    };
+    Ok(catalog.create_table(&ident, def, false).await?)
+}
+
+async fn write_all(table: &Table, batches: &[RecordBatch]) -> Result<()> {
+    let mut w = table.new_write()?;
+    for b in batches {
+        w.write(b).await?;
+    }
+    let msgs = w.prepare_commit().await?;
+    let user = w.commit_user().to_string();
+    w.close().await?;
+    table.new_commit(&user).commit(msgs, BATCH_COMMIT_IDENTIFIER).await?;
+    Ok(())
+}
+
+async fn read_count(table: &Table, filter: Option<&str>, columns: Option<Vec<String>>) -> Result<usize> {
+    let pred = match filter {
+        Some(f) => Some(parse_filter(f, &table.schema().fields)?),
+        None => None,
+    };
+    let plan = table.new_scan().with_filter(pred.clone()).plan().await?;
+    let read = table.new_read().with_projection(columns)?.with_filter(pred);
+    let n = read
+        .read_plan(&plan)
+        .try_fold(0usize, |acc, b| async move { Ok(acc + b.num_rows()) })
+        .await?;
+    Ok(n)
+}
+
+async fn timed<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<(T, Duration)> {
+    let t = Instant::now();
+    let v = f.await?;
+    Ok((v, t.elapsed()))
+}
+
+/// Issue 2: append table partitioned by dt with 4 buckets.
+pub async fn append(rows: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let batches = data::batches(rows, 0);
+    let (raw_write, raw_read) = raw_parquet(dir.path(), &batches)?;
+    let catalog = Catalog::open(dir.path().join("wh").to_str().unwrap_or("wh"), &Default::default())?;
+    let table = create(&catalog, "bench.append", false, &[]).await?;
+    let ((), write) = timed(write_all(&table, &batches)).await?;
+    let table = catalog.get_table(table.identifier()).await?;
+    let (n, read) = timed(read_count(&table, None, None)).await?;
+    anyhow::ensure!(n == rows, "read {n} rows, wrote {rows}");
+    print(
+        &format!("append table: {rows} rows, partitioned by dt (4), 4 buckets, zstd Parquet"),
+        &[
+            Step { name: "write + commit".into(), time: write, reference: raw_write, goal: Some(1.3) },
+            Step { name: "full read".into(), time: read, reference: raw_read, goal: Some(1.3) },
+        ],
+    );
+    Ok(())
+}
+
+/// Issue 3: primary-key table (id, dt), partitioned by dt, 4 buckets.
+pub async fn pk(rows: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let batches = data::batches(rows, 0);
+    let (raw_write, raw_read) = raw_parquet(dir.path(), &batches)?;
+    let catalog = Catalog::open(dir.path().join("wh").to_str().unwrap_or("wh"), &Default::default())?;
+    let table = create(&catalog, "bench.pk", true, &[]).await?;
+    let ((), write) = timed(write_all(&table, &batches)).await?;
+    // upsert 10 % of the keys (every 10th id), new values
+    let ids: Vec<i64> = (0..rows as i64).step_by(10).collect();
+    let upserts: Vec<RecordBatch> = ids.chunks(data::BATCH).map(|c| data::batch(c, 1)).collect();
+    let table = catalog.get_table(table.identifier()).await?;
+    let ((), upsert) = timed(write_all(&table, &upserts)).await?;
+    let table = catalog.get_table(table.identifier()).await?;
+    let (n, read) = timed(read_count(&table, None, None)).await?;
+    anyhow::ensure!(n == rows, "merged read returned {n} rows, expected {rows}");
+    let (_, part) = timed(read_count(&table, Some("dt = '2026-11-22'"), Some(vec!["id".into(), "a".into()]))).await?;
+    let (_, full) = timed(async {
+        compact(&table, &CompactOptions { full: true, ..Default::default() }, &mut |_, _| {}).await?;
+        Ok(())
+    })
+    .await?;
+    let table = catalog.get_table(table.identifier()).await?;
+    let (n2, read_after) = timed(read_count(&table, None, None)).await?;
+    anyhow::ensure!(n2 == rows, "read after compaction returned {n2} rows");
+    print(
+        &format!("primary-key table: {rows} rows, key (id, dt), partitioned by dt (4), 4 buckets, zstd Parquet"),
+        &[
+            Step { name: "write + commit".into(), time: write, reference: raw_write, goal: Some(1.5) },
+            Step { name: "upsert 10% + commit".into(), time: upsert, reference: raw_write, goal: Some(0.2) },
+            Step { name: "merged read (2 runs)".into(), time: read, reference: raw_read, goal: Some(1.3) },
+            Step { name: "one partition, 2 columns".into(), time: part, reference: raw_read, goal: None },
+            Step { name: "full compaction".into(), time: full, reference: raw_write, goal: Some(2.0) },
+            Step { name: "read after compaction".into(), time: read_after, reference: raw_read, goal: None },
+        ],
+    );
+    println!("(paimon-rust 0.4 on this machine kind: about 1.25 s write, 0.16 s upsert, 0.25 s read)");
+    Ok(())
+}
+
+/// Peak RSS writing `rows` rows into a primary-key table with a bounded write buffer.
+pub async fn pk_memory(rows: usize, buffer: &str) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let catalog = Catalog::open(dir.path().join("wh").to_str().unwrap_or("wh"), &Default::default())?;
+    let table = create(&catalog, "bench.mem", true, &[("write-buffer-size", buffer), ("write-only", "true")]).await?;
+    let before = peak_rss().unwrap_or(0);
+    let t = Instant::now();
+    let mut w = table.new_write()?;
+    let mut start = 0usize;
+    while start < rows {
+        let end = (start + data::BATCH).min(rows);
+        let ids: Vec<i64> = (start as i64..end as i64).rev().collect();
+        w.write(&data::batch(&ids, 0)).await?;
+        start = end;
+    }
+    let msgs = w.prepare_commit().await?;
+    let user = w.commit_user().to_string();
+    w.close().await?;
+    table.new_commit(&user).commit(msgs, BATCH_COMMIT_IDENTIFIER).await?;
+    let peak = peak_rss().unwrap_or(0);
+    println!(
+        "wrote {rows} rows with write-buffer-size = {buffer} in {:.1} s; peak RSS {} MB (before writing {} MB); goal ≤ 256 MB: {}",
+        t.elapsed().as_secs_f64(),
+        peak >> 20,
+        before >> 20,
+        if peak <= 256 << 20 { "ok" } else { "MISSED" }
+    );
+    Ok(())
+}
