@@ -15,7 +15,9 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod changelog;
 pub mod commit;
+pub mod consumer;
 pub mod dml;
 pub mod error;
 pub mod json;

@@ -24,6 +24,10 @@ pub const TAG_DIR: &str = "tag";
 pub const CONSUMER_DIR: &str = "consumer";
 /// Directory of long-lived changelog metadata.
 pub const CHANGELOG_DIR: &str = "changelog";
+/// Directory of table statistics.
+pub const STATISTICS_DIR: &str = "statistics";
+/// Directory of branches.
+pub const BRANCH_DIR: &str = "branch";
 
 /// `schema/schema-<id>`
 pub fn schema_path(id: i64) -> String {
@@ -38,6 +42,26 @@ pub fn snapshot_path(id: i64) -> String {
 /// `changelog/changelog-<id>`
 pub fn changelog_meta_path(id: i64) -> String {
     format!("{CHANGELOG_DIR}/changelog-{id}")
+}
+
+/// `changelog/LATEST`
+pub fn changelog_latest_hint_path() -> String {
+    format!("{CHANGELOG_DIR}/LATEST")
+}
+
+/// `changelog/EARLIEST`
+pub fn changelog_earliest_hint_path() -> String {
+    format!("{CHANGELOG_DIR}/EARLIEST")
+}
+
+/// `statistics/<name>`
+pub fn statistics_path(name: &str) -> String {
+    format!("{STATISTICS_DIR}/{name}")
+}
+
+/// `<bucket dir>/<file name>`: a data, changelog or extra file of a bucket.
+pub fn file_in_bucket(bucket_dir: &str, name: &str) -> String {
+    format!("{bucket_dir}/{name}")
 }
 
 /// `snapshot/LATEST`

@@ -137,3 +137,56 @@ pub async fn reopen(catalog: &Catalog, name: &str) -> Table {
         .await
         .unwrap()
 }
+
+/// Copies a directory tree (fixtures are copied before anything modifies them).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A replayable seed: `STRATA_SEED` or a random one, printed.
+pub fn seed() -> u64 {
+    let s = std::env::var("STRATA_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("seed: {s} (replay with STRATA_SEED={s})");
+    s
+}
+
+/// Whether the long variants run (`STRATA_LONG=1`).
+pub fn long() -> bool {
+    std::env::var("STRATA_LONG").is_ok_and(|v| v == "1")
+}
+
+/// Every file under a directory, relative, sorted.
+pub fn files_under(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                walk(base, &e.path(), out);
+            } else {
+                out.push(
+                    e.path()
+                        .strip_prefix(base)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}

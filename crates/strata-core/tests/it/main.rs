@@ -4,6 +4,7 @@
 mod bad_input;
 mod commit_protocol;
 mod common;
+mod expire;
 mod fixtures;
 mod pk;
 mod roundtrip;
