@@ -147,6 +147,10 @@ impl TableCommit {
         if !compact.entries.is_empty() || !compact.changelog.is_empty() {
             ids.push(self.try_commit(compact, identifier).await?);
         }
+        if !ids.is_empty() {
+            // Expiry and automatic tags, as Java's writers do; never fails the commit.
+            crate::maintenance::after_commit(&self.table).await;
+        }
         Ok(ids)
     }
 
@@ -186,7 +190,9 @@ impl TableCommit {
                 .index_added
                 .extend(m.new_index_files.iter().cloned());
         }
-        Ok(vec![self.try_commit(changes, identifier).await?])
+        let id = self.try_commit(changes, identifier).await?;
+        crate::maintenance::after_commit(&self.table).await;
+        Ok(vec![id])
     }
 
     /// Removes every row of the table (an OVERWRITE with only deletes).

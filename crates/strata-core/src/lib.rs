@@ -31,6 +31,7 @@ pub mod scan;
 pub mod schema;
 pub mod snapshot;
 pub mod stats;
+pub mod stream;
 pub mod table;
 pub mod write;
 

@@ -4,7 +4,7 @@
 
 mod compact;
 pub mod expire;
-mod files;
+pub(crate) mod files;
 pub mod orphans;
 pub mod rollback;
 pub mod tags;

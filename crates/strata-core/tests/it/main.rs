@@ -8,3 +8,4 @@ mod expire;
 mod fixtures;
 mod pk;
 mod roundtrip;
+mod stream;
