@@ -14,6 +14,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 #![warn(missing_docs)]
 
+pub mod alter;
 pub mod catalog;
 pub mod changelog;
 pub mod commit;

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
+use futures::TryStreamExt;
 use strata_lsm::compact::universal::UniversalCompaction;
 use strata_lsm::compact::{
     full_compaction, plan_rewrite, CompactStrategy, CompactUnit, RewriteStep,
@@ -19,7 +20,10 @@ use strata_lsm::levels::{KeyComparator, Levels};
 use strata_lsm::merge::MergeFunction;
 use strata_lsm::merge_sort::merge_runs;
 use strata_lsm::KvSchema;
+use strata_spec::options::ChangelogProducer;
 use strata_spec::{DataFileMeta, FileSource};
+
+use super::changelog_producer::{diff, key_set, DiffScope};
 
 use super::context::WriteContext;
 use super::merge_tree::{key_positions, lsm_err};
@@ -38,6 +42,9 @@ pub struct Compactor {
     strategy: UniversalCompaction,
     small_file_size: u64,
     batch_size: usize,
+    producer: ChangelogProducer,
+    row_deduplicate: bool,
+    first_row: bool,
 }
 
 impl Compactor {
@@ -64,7 +71,100 @@ impl Compactor {
             strategy,
             small_file_size,
             batch_size,
+            producer: ChangelogProducer::None,
+            row_deduplicate: false,
+            first_row: false,
         }
+    }
+
+    /// First-row tables keep every key in one level above 0.
+    pub fn with_first_row(mut self, first_row: bool) -> Self {
+        self.first_row = first_row;
+        self
+    }
+
+    /// Produces changelog files at compaction (`lookup` / `full-compaction`).
+    pub fn with_changelog(mut self, producer: ChangelogProducer, row_deduplicate: bool) -> Self {
+        self.producer = producer;
+        self.row_deduplicate = row_deduplicate;
+        self
+    }
+
+    /// Reads files as key-sorted runs merged into one row per key.
+    async fn merged(
+        &self,
+        runs: Vec<Vec<DataFileMeta>>,
+        drop_retracts: bool,
+    ) -> Result<Vec<arrow_array::RecordBatch>> {
+        if runs.iter().all(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
+        let streams = runs
+            .into_iter()
+            .filter(|r| !r.is_empty())
+            .map(|files| {
+                read_run(
+                    self.ctx.table.clone(),
+                    self.dir.clone(),
+                    files,
+                    self.kv.clone(),
+                    self.batch_size,
+                )
+                .map(|b| b.map_err(|e| strata_lsm::Error::External(Box::new(e))))
+                .boxed()
+            })
+            .collect();
+        merge_runs(
+            self.kv.clone(),
+            streams,
+            self.merge.clone(),
+            drop_retracts,
+            self.batch_size,
+        )
+        .map_err(lsm_err)
+        .try_collect()
+        .await
+    }
+
+    /// The runs of levels ≥ `from` (each level one run, each level-0 file one run).
+    fn runs_from(&self, from: usize) -> Vec<Vec<DataFileMeta>> {
+        self.levels
+            .level_sorted_runs()
+            .into_iter()
+            .filter(|r| r.level >= from)
+            .map(|r| r.run.files)
+            .collect()
+    }
+
+    async fn write_changelog(
+        &self,
+        rows: arrow_array::RecordBatch,
+        level: usize,
+        pending: &mut CommitIncrement,
+    ) -> Result<()> {
+        let mut files = self
+            .ctx
+            .rolling_writer(
+                self.dir.clone(),
+                Arc::new(self.kv.fields()),
+                self.ctx.table.options().changelog_file_prefix(),
+                Some(key_positions(&self.kv)),
+            )
+            .with_kind_column(Some(self.kv.kind_col()));
+        if let Err(e) = files.write(&rows).await {
+            files.abort().await;
+            return Err(e);
+        }
+        for f in files.finish().await? {
+            pending.compact_changelog.push(kv_file_meta(
+                &self.ctx.table,
+                &self.kv,
+                &f,
+                level as i32,
+                FileSource::Append,
+            )?);
+        }
+        Ok(())
     }
 
     /// Registers a new level-0 file.
@@ -110,10 +210,36 @@ impl Compactor {
                 }
             }
         };
-        match unit {
-            Some(u) => self.execute(u, pending).await,
-            None => Ok(false),
+        let Some(u) = unit else { return Ok(false) };
+        if self.producer != ChangelogProducer::FullCompaction {
+            return self.execute(u, pending).await;
         }
+        let max = self.levels.max_level();
+        let before = self.merged(vec![self.level_files(max)], true).await?;
+        if !self.execute(u, pending).await? {
+            return Ok(false);
+        }
+        let after = self.merged(vec![self.level_files(max)], true).await?;
+        if let Some(rows) = diff(
+            &self.kv,
+            &before,
+            &after,
+            DiffScope::AllKeys,
+            &Default::default(),
+            self.row_deduplicate,
+        )? {
+            self.write_changelog(rows, max, pending).await?;
+        }
+        Ok(true)
+    }
+
+    fn level_files(&self, level: usize) -> Vec<DataFileMeta> {
+        self.levels
+            .level_sorted_runs()
+            .into_iter()
+            .filter(|r| r.level == level)
+            .flat_map(|r| r.run.files)
+            .collect()
     }
 
     /// Moves every level-0 file up (first-row and lookup tables keep level 0 empty after a
@@ -122,6 +248,15 @@ impl Compactor {
     /// # Errors
     /// Read, merge or write errors.
     pub async fn compact_level0_up(&mut self, pending: &mut CommitIncrement) -> Result<bool> {
+        if self.first_row {
+            // A first-row key may live in one level only (readers take levels ≥ 1 as they
+            // are): level 0 goes into the max level together with everything above, as Java
+            // 0.9 does.
+            if self.levels.level0_count() == 0 {
+                return Ok(false);
+            }
+            return self.compact_full(pending).await;
+        }
         let runs = self.levels.level_sorted_runs();
         let k = runs.iter().take_while(|r| r.level == 0).count();
         if k == 0 {
@@ -141,14 +276,34 @@ impl Compactor {
             .iter()
             .flat_map(|r| r.run.files.iter().cloned())
             .collect();
-        self.execute(
-            CompactUnit {
-                output_level,
-                files,
-            },
-            pending,
-        )
-        .await
+        let unit = CompactUnit {
+            output_level,
+            files,
+        };
+        if self.producer != ChangelogProducer::Lookup {
+            return self.execute(unit, pending).await;
+        }
+        // lookup: the keys of level 0, their state in the higher levels before and after.
+        let level0: Vec<Vec<DataFileMeta>> =
+            runs[..k].iter().map(|r| r.run.files.clone()).collect();
+        let level0_rows = self.merged(level0, false).await?;
+        let keys = key_set(&self.kv, &level0_rows)?;
+        let before = self.merged(self.runs_from(1), true).await?;
+        if !self.execute(unit, pending).await? {
+            return Ok(false);
+        }
+        let after = self.merged(self.runs_from(0), true).await?;
+        if let Some(rows) = diff(
+            &self.kv,
+            &before,
+            &after,
+            DiffScope::OnlyListed,
+            &keys,
+            self.row_deduplicate,
+        )? {
+            self.write_changelog(rows, output_level, pending).await?;
+        }
+        Ok(true)
     }
 
     async fn execute(&mut self, unit: CompactUnit, pending: &mut CommitIncrement) -> Result<bool> {

@@ -141,7 +141,9 @@ impl MergeTreeWriter {
             strategy,
             small_file_size,
             batch_size,
-        );
+        )
+        .with_changelog(producer, opts.changelog_row_deduplicate()?)
+        .with_first_row(engine == strata_spec::options::MergeEngine::FirstRow);
         Ok(MergeTreeWriter {
             stop_trigger: opts.stop_trigger()?,
             ignore_delete: opts.ignore_delete()?,
@@ -303,10 +305,11 @@ impl BucketWriter for MergeTreeWriter {
                 self.compactor.compact_full(&mut self.pending).await?;
                 self.commits_since_full = 0;
             } else {
-                while self.compactor.compact_once(&mut self.pending).await? {}
+                // Level 0 first: the lookup changelog must see every level-0 row.
                 if self.force_up_level0 {
                     self.compactor.compact_level0_up(&mut self.pending).await?;
                 }
+                while self.compactor.compact_once(&mut self.pending).await? {}
             }
         }
         Ok(std::mem::take(&mut self.pending))
@@ -320,10 +323,10 @@ impl BucketWriter for MergeTreeWriter {
                 .await
                 .map(|_| ())
         } else {
-            while self.compactor.compact_once(&mut self.pending).await? {}
             if self.force_up_level0 {
                 self.compactor.compact_level0_up(&mut self.pending).await?;
             }
+            while self.compactor.compact_once(&mut self.pending).await? {}
             Ok(())
         }
     }

@@ -14,6 +14,7 @@
 //! Reference: `TableWriteImpl`, `AbstractFileStoreWrite` (Paimon 0.9).
 
 mod append;
+mod changelog_producer;
 mod compactor;
 mod context;
 mod dynamic_bucket;

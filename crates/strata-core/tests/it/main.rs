@@ -6,6 +6,7 @@ mod commit_protocol;
 mod common;
 mod expire;
 mod fixtures;
+mod interop;
 mod pk;
 mod roundtrip;
 mod stream;
