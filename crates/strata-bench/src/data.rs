@@ -43,14 +43,19 @@ pub fn columns() -> Vec<(&'static str, &'static str)> {
 /// Rows `ids` (the id of each row chosen by the caller) with seeded values; `version` changes
 /// the value columns (for upserts).
 pub fn batch(ids: &[i64], version: u64) -> RecordBatch {
-    let mut rng = StdRng::seed_from_u64(ids.first().copied().unwrap_or(0) as u64 ^ version.wrapping_mul(0x9e37_79b9));
+    let mut rng = StdRng::seed_from_u64(
+        ids.first().copied().unwrap_or(0) as u64 ^ version.wrapping_mul(0x9e37_79b9),
+    );
     let n = ids.len();
     let dt: Vec<&str> = ids.iter().map(|i| DATES[(*i as usize) % 4]).collect();
     let a: Vec<i64> = (0..n).map(|_| rng.random_range(0..1_000_000)).collect();
     let b: Vec<i32> = (0..n).map(|_| rng.random_range(-1000..1000)).collect();
     let c: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * 1000.0).collect();
     let d: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
-    let s: Vec<String> = ids.iter().map(|i| format!("name-{:08}-v{version:02}-xx", i % 100_000_000)).collect();
+    let s: Vec<String> = ids
+        .iter()
+        .map(|i| format!("name-{:08}-v{version:02}-xx", i % 100_000_000))
+        .collect();
     let cols: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from(ids.to_vec())),
         Arc::new(StringArray::from(dt)),

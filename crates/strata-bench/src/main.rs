@@ -6,17 +6,22 @@
 //! strata-bench pk [--rows N]         primary-key table: write, upsert 10 %, merged read,
 //!                                    one partition × 2 columns, full compaction (issue 3)
 //! strata-bench pk-memory [--rows N]  peak RSS writing N rows with a 64 MB write buffer
+//! strata-bench sql                   SQL planning over 10,000 files, count(*), pruning (issue 5)
 //! ```
 //! Build with `--release`; numbers from debug builds mean nothing.
 
 mod data;
 mod report;
+mod sql;
 mod workloads;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "strata-bench", about = "Strata macro benchmarks (ratios against raw Parquet in the same run)")]
+#[command(
+    name = "strata-bench",
+    about = "Strata macro benchmarks (ratios against raw Parquet in the same run)"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -29,12 +34,27 @@ enum Cmd {
         /// Rows to write.
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
+        /// Buckets.
+        #[arg(long, default_value_t = 4)]
+        buckets: usize,
+        /// Leave the table unpartitioned.
+        #[arg(long)]
+        unpartitioned: bool,
     },
     /// Primary-key table: write, upsert, merged read, partition read, full compaction.
     Pk {
         /// Rows to write.
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
+    },
+    /// SQL: planning a 10,000-file scan, count(*) from manifests, one-partition reads.
+    Sql {
+        /// Partitions.
+        #[arg(long, default_value_t = 100)]
+        partitions: usize,
+        /// Data files per partition.
+        #[arg(long, default_value_t = 100)]
+        files: usize,
     },
     /// Peak memory writing rows into a primary-key table with a 64 MB write buffer.
     PkMemory {
@@ -49,12 +69,19 @@ enum Cmd {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         match cli.cmd {
-            Cmd::Append { rows } => workloads::append(rows).await,
+            Cmd::Append {
+                rows,
+                buckets,
+                unpartitioned,
+            } => workloads::append(rows, buckets, !unpartitioned).await,
             Cmd::Pk { rows } => workloads::pk(rows).await,
             Cmd::PkMemory { rows, buffer } => workloads::pk_memory(rows, &buffer).await,
+            Cmd::Sql { partitions, files } => sql::run(partitions, files).await,
         }
     })
 }

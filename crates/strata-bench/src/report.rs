@@ -13,7 +13,10 @@ pub struct Step {
 /// Prints a table of steps with their ratio to the reference and the goal.
 pub fn print(title: &str, steps: &[Step]) {
     println!("\n{title}");
-    println!("{:<34} {:>10} {:>12} {:>8} {:>8}  verdict", "step", "seconds", "reference s", "ratio", "goal");
+    println!(
+        "{:<34} {:>10} {:>12} {:>8} {:>8}  verdict",
+        "step", "seconds", "reference s", "ratio", "goal"
+    );
     for s in steps {
         let ratio = s.time.as_secs_f64() / s.reference.as_secs_f64().max(1e-9);
         let (goal, verdict) = match s.goal {

@@ -20,35 +20,58 @@ fn raw_parquet(dir: &std::path::Path, batches: &[RecordBatch]) -> Result<(Durati
     let path = dir.join("raw.parquet");
     let t = Instant::now();
     let props = parquet::file::properties::WriterProperties::builder()
-        .set_compression(parquet::basic::Compression::ZSTD(parquet::basic::ZstdLevel::try_new(1)?))
+        .set_compression(parquet::basic::Compression::ZSTD(
+            parquet::basic::ZstdLevel::try_new(1)?,
+        ))
         .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path)?, data::schema(), Some(props))?;
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&path)?,
+        data::schema(),
+        Some(props),
+    )?;
     for b in batches {
         w.write(b)?;
     }
     w.close()?;
     let write = t.elapsed();
     let t = Instant::now();
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path)?)?
-        .with_batch_size(8192)
-        .build()?;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&path)?,
+    )?
+    .with_batch_size(8192)
+    .build()?;
     let mut rows = 0;
     for b in reader {
         rows += b?.num_rows();
     }
     let read = t.elapsed();
-    anyhow::ensure!(rows == batches.iter().map(|b| b.num_rows()).sum::<usize>(), "raw read lost rows");
+    anyhow::ensure!(
+        rows == batches.iter().map(|b| b.num_rows()).sum::<usize>(),
+        "raw read lost rows"
+    );
     Ok((write, read))
 }
 
 async fn create(catalog: &Catalog, name: &str, pk: bool, extra: &[(&str, &str)]) -> Result<Table> {
+    create_with(catalog, name, pk, extra, 4, true).await
+}
+
+async fn create_with(
+    catalog: &Catalog,
+    name: &str,
+    pk: bool,
+    extra: &[(&str, &str)],
+    buckets: usize,
+    partitioned: bool,
+) -> Result<Table> {
     let ident = Identifier::parse(name, None)?;
     catalog.create_database(&ident.database, true).await?;
     let fields = data::columns()
         .into_iter()
         .map(|(n, t)| Ok(DataField::new(-1, n, DataType::parse(t)?)))
         .collect::<Result<Vec<_>>>()?;
-    let mut options: BTreeMap<String, String> = BTreeMap::from([("bucket".into(), "4".into())]);
+    let mut options: BTreeMap<String, String> =
+        BTreeMap::from([("bucket".into(), buckets.to_string())]);
     if !pk {
         options.insert("bucket-key".into(), "id".into());
     }
@@ -57,8 +80,16 @@ async fn create(catalog: &Catalog, name: &str, pk: bool, extra: &[(&str, &str)])
     }
     let def = TableDefinition {
         fields,
-        partition_keys: vec!["dt".into()],
-        primary_keys: if pk { vec!["id".into(), "dt".into()] } else { vec![] },
+        partition_keys: if partitioned {
+            vec!["dt".into()]
+        } else {
+            vec![]
+        },
+        primary_keys: if pk {
+            vec!["id".into(), "dt".into()]
+        } else {
+            vec![]
+        },
         options,
         comment: None,
     };
@@ -73,11 +104,18 @@ async fn write_all(table: &Table, batches: &[RecordBatch]) -> Result<()> {
     let msgs = w.prepare_commit().await?;
     let user = w.commit_user().to_string();
     w.close().await?;
-    table.new_commit(&user).commit(msgs, BATCH_COMMIT_IDENTIFIER).await?;
+    table
+        .new_commit(&user)
+        .commit(msgs, BATCH_COMMIT_IDENTIFIER)
+        .await?;
     Ok(())
 }
 
-async fn read_count(table: &Table, filter: Option<&str>, columns: Option<Vec<String>>) -> Result<usize> {
+async fn read_count(
+    table: &Table,
+    filter: Option<&str>,
+    columns: Option<Vec<String>>,
+) -> Result<usize> {
     let pred = match filter {
         Some(f) => Some(parse_filter(f, &table.schema().fields)?),
         None => None,
@@ -98,21 +136,41 @@ async fn timed<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<(T,
 }
 
 /// Issue 2: append table partitioned by dt with 4 buckets.
-pub async fn append(rows: usize) -> Result<()> {
+pub async fn append(rows: usize, buckets: usize, partitioned: bool) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let batches = data::batches(rows, 0);
     let (raw_write, raw_read) = raw_parquet(dir.path(), &batches)?;
-    let catalog = Catalog::open(dir.path().join("wh").to_str().unwrap_or("wh"), &Default::default())?;
-    let table = create(&catalog, "bench.append", false, &[]).await?;
+    let catalog = Catalog::open(
+        dir.path().join("wh").to_str().unwrap_or("wh"),
+        &Default::default(),
+    )?;
+    let table = create_with(&catalog, "bench.append", false, &[], buckets, partitioned).await?;
     let ((), write) = timed(write_all(&table, &batches)).await?;
     let table = catalog.get_table(table.identifier()).await?;
     let (n, read) = timed(read_count(&table, None, None)).await?;
     anyhow::ensure!(n == rows, "read {n} rows, wrote {rows}");
     print(
-        &format!("append table: {rows} rows, partitioned by dt (4), 4 buckets, zstd Parquet"),
+        &format!(
+            "append table: {rows} rows, {}, {buckets} buckets, zstd Parquet",
+            if partitioned {
+                "partitioned by dt (4)"
+            } else {
+                "unpartitioned"
+            }
+        ),
         &[
-            Step { name: "write + commit".into(), time: write, reference: raw_write, goal: Some(1.3) },
-            Step { name: "full read".into(), time: read, reference: raw_read, goal: Some(1.3) },
+            Step {
+                name: "write + commit".into(),
+                time: write,
+                reference: raw_write,
+                goal: Some(1.3),
+            },
+            Step {
+                name: "full read".into(),
+                time: read,
+                reference: raw_read,
+                goal: Some(1.3),
+            },
         ],
     );
     Ok(())
@@ -123,7 +181,10 @@ pub async fn pk(rows: usize) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let batches = data::batches(rows, 0);
     let (raw_write, raw_read) = raw_parquet(dir.path(), &batches)?;
-    let catalog = Catalog::open(dir.path().join("wh").to_str().unwrap_or("wh"), &Default::default())?;
+    let catalog = Catalog::open(
+        dir.path().join("wh").to_str().unwrap_or("wh"),
+        &Default::default(),
+    )?;
     let table = create(&catalog, "bench.pk", true, &[]).await?;
     let ((), write) = timed(write_all(&table, &batches)).await?;
     // upsert 10 % of the keys (every 10th id), new values
@@ -134,9 +195,22 @@ pub async fn pk(rows: usize) -> Result<()> {
     let table = catalog.get_table(table.identifier()).await?;
     let (n, read) = timed(read_count(&table, None, None)).await?;
     anyhow::ensure!(n == rows, "merged read returned {n} rows, expected {rows}");
-    let (_, part) = timed(read_count(&table, Some("dt = '2026-11-22'"), Some(vec!["id".into(), "a".into()]))).await?;
+    let (_, part) = timed(read_count(
+        &table,
+        Some("dt = '2026-11-22'"),
+        Some(vec!["id".into(), "a".into()]),
+    ))
+    .await?;
     let (_, full) = timed(async {
-        compact(&table, &CompactOptions { full: true, ..Default::default() }, &mut |_, _| {}).await?;
+        compact(
+            &table,
+            &CompactOptions {
+                full: true,
+                ..Default::default()
+            },
+            &mut |_, _| {},
+        )
+        .await?;
         Ok(())
     })
     .await?;
@@ -154,15 +228,26 @@ pub async fn pk(rows: usize) -> Result<()> {
             Step { name: "read after compaction".into(), time: read_after, reference: raw_read, goal: None },
         ],
     );
-    println!("(paimon-rust 0.4 on this machine kind: about 1.25 s write, 0.16 s upsert, 0.25 s read)");
+    println!(
+        "(paimon-rust 0.4 on this machine kind: about 1.25 s write, 0.16 s upsert, 0.25 s read)"
+    );
     Ok(())
 }
 
 /// Peak RSS writing `rows` rows into a primary-key table with a bounded write buffer.
 pub async fn pk_memory(rows: usize, buffer: &str) -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let catalog = Catalog::open(dir.path().join("wh").to_str().unwrap_or("wh"), &Default::default())?;
-    let table = create(&catalog, "bench.mem", true, &[("write-buffer-size", buffer), ("write-only", "true")]).await?;
+    let catalog = Catalog::open(
+        dir.path().join("wh").to_str().unwrap_or("wh"),
+        &Default::default(),
+    )?;
+    let table = create(
+        &catalog,
+        "bench.mem",
+        true,
+        &[("write-buffer-size", buffer), ("write-only", "true")],
+    )
+    .await?;
     let before = peak_rss().unwrap_or(0);
     let t = Instant::now();
     let mut w = table.new_write()?;
@@ -176,7 +261,10 @@ pub async fn pk_memory(rows: usize, buffer: &str) -> Result<()> {
     let msgs = w.prepare_commit().await?;
     let user = w.commit_user().to_string();
     w.close().await?;
-    table.new_commit(&user).commit(msgs, BATCH_COMMIT_IDENTIFIER).await?;
+    table
+        .new_commit(&user)
+        .commit(msgs, BATCH_COMMIT_IDENTIFIER)
+        .await?;
     let peak = peak_rss().unwrap_or(0);
     println!(
         "wrote {rows} rows with write-buffer-size = {buffer} in {:.1} s; peak RSS {} MB (before writing {} MB); goal ≤ 256 MB: {}",

@@ -43,6 +43,11 @@ use crate::arrow_convert::{
 use crate::error::{Error, Result};
 use crate::writer::WriterOptions;
 
+/// Bytes of dictionary before a column chunk falls back to plain encoding (parquet-rs
+/// default: 1 MiB). Smaller keeps high-cardinality columns of many open bucket files from
+/// interning every value; larger keeps dictionaries that make reads cheap.
+const DICTIONARY_PAGE_LIMIT: usize = 256 * 1024;
+
 /// Largest encoded size of a row group before it is flushed (Java's `parquet.block.size`).
 const MAX_ROW_GROUP_BYTES: usize = 128 * 1024 * 1024;
 
@@ -119,6 +124,7 @@ impl ParquetEncoder {
             .collect();
         let mut props = WriterProperties::builder()
             .set_writer_version(WriterVersion::PARQUET_1_0)
+            .set_dictionary_page_size_limit(DICTIONARY_PAGE_LIMIT)
             .set_compression(compression(options)?);
         for (leaf, is96) in file_schema.columns().iter().zip(&int96_leaf) {
             if *is96 {
