@@ -54,6 +54,17 @@ pub enum Command {
     Delete(commands::maintain::DeleteArgs),
     /// Compact a primary-key table (all buckets, or one partition; --full for a full compaction).
     Compact(commands::maintain::CompactArgs),
+    /// Follow a table: print each change with its row kind as it is committed (until Ctrl-C).
+    Tail(commands::tail::TailArgs),
+    /// Expire old snapshots and the files only they used.
+    Expire(commands::lifecycle::ExpireArgs),
+    /// Create, delete or list tags.
+    #[command(subcommand)]
+    Tag(commands::lifecycle::TagCommand),
+    /// Roll a table back to a snapshot or a tag.
+    Rollback(commands::lifecycle::RollbackArgs),
+    /// Delete files no snapshot, tag or changelog uses (older than a safety window).
+    RemoveOrphans(commands::lifecycle::OrphanArgs),
 }
 
 fn main() -> ExitCode {

@@ -2,9 +2,11 @@
 
 pub mod db;
 pub mod info;
+pub mod lifecycle;
 pub mod maintain;
 pub mod read;
 pub mod table;
+pub mod tail;
 pub mod write;
 
 use std::collections::HashMap;
@@ -33,6 +35,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Files(a) => info::files(&catalog, a).await,
         Command::Delete(a) => maintain::delete(&catalog, a).await,
         Command::Compact(a) => maintain::compact_cmd(&catalog, a).await,
+        Command::Tail(a) => tail::run(&catalog, a).await,
+        Command::Expire(a) => lifecycle::expire(&catalog, a).await,
+        Command::Tag(c) => lifecycle::tag(&catalog, c).await,
+        Command::Rollback(a) => lifecycle::rollback(&catalog, a).await,
+        Command::RemoveOrphans(a) => lifecycle::remove_orphans(&catalog, a).await,
     }
 }
 
