@@ -6,11 +6,13 @@
 //! strata-bench pk [--rows N]         primary-key table: write, upsert 10 %, merged read,
 //!                                    one partition × 2 columns, full compaction (issue 3)
 //! strata-bench pk-memory [--rows N]  peak RSS writing N rows with a 64 MB write buffer
+//! strata-bench sql                   SQL planning over 10,000 files, count(*), pruning (issue 5)
 //! ```
 //! Build with `--release`; numbers from debug builds mean nothing.
 
 mod data;
 mod report;
+mod sql;
 mod workloads;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +47,15 @@ enum Cmd {
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
     },
+    /// SQL: planning a 10,000-file scan, count(*) from manifests, one-partition reads.
+    Sql {
+        /// Partitions.
+        #[arg(long, default_value_t = 100)]
+        partitions: usize,
+        /// Data files per partition.
+        #[arg(long, default_value_t = 100)]
+        files: usize,
+    },
     /// Peak memory writing rows into a primary-key table with a 64 MB write buffer.
     PkMemory {
         /// Rows to write.
@@ -70,6 +81,7 @@ fn main() -> anyhow::Result<()> {
             } => workloads::append(rows, buckets, !unpartitioned).await,
             Cmd::Pk { rows } => workloads::pk(rows).await,
             Cmd::PkMemory { rows, buffer } => workloads::pk_memory(rows, &buffer).await,
+            Cmd::Sql { partitions, files } => sql::run(partitions, files).await,
         }
     })
 }

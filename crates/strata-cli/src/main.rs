@@ -65,6 +65,8 @@ pub enum Command {
     Rollback(commands::lifecycle::RollbackArgs),
     /// Delete files no snapshot, tag or changelog uses (older than a safety window).
     RemoveOrphans(commands::lifecycle::OrphanArgs),
+    /// SQL: an interactive shell, or -e "…" / -f file.sql (Paimon's dialect on DataFusion).
+    Sql(commands::sql::SqlArgs),
 }
 
 fn main() -> ExitCode {

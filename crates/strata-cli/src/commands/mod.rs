@@ -5,6 +5,7 @@ pub mod info;
 pub mod lifecycle;
 pub mod maintain;
 pub mod read;
+pub mod sql;
 pub mod table;
 pub mod tail;
 pub mod write;
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Tag(c) => lifecycle::tag(&catalog, c).await,
         Command::Rollback(a) => lifecycle::rollback(&catalog, a).await,
         Command::RemoveOrphans(a) => lifecycle::remove_orphans(&catalog, a).await,
+        Command::Sql(a) => sql::run(&catalog, a).await,
     }
 }
 

@@ -1,0 +1,5 @@
+//! Integration tests of strata-datafusion (one test binary: DataFusion links once).
+#![allow(clippy::unwrap_used)]
+
+mod interop;
+mod slt;
