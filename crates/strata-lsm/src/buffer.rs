@@ -90,6 +90,24 @@ impl WriteBuffer {
         Ok(())
     }
 
+    /// Spills the in-memory rows now (when spilling is configured and there are any): the
+    /// caller's shared memory budget is exhausted. Returns whether anything was spilled.
+    ///
+    /// # Errors
+    /// Merge or spill errors.
+    pub fn spill(&mut self) -> Result<bool> {
+        if self.batches.is_empty() {
+            return Ok(false);
+        }
+        match self.spill.as_ref().map(|s| s.dir.clone()) {
+            Some(dir) => {
+                self.spill_memory(&dir)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// Sorts and merges the in-memory rows into a new spill file.
     fn spill_memory(&mut self, dir: &std::path::Path) -> Result<()> {
         let batches = std::mem::take(&mut self.batches);

@@ -26,6 +26,8 @@ pub struct WriteContext {
     pub target_file_size: u64,
     /// `write-only`: never compact in the writer.
     pub write_only: bool,
+    /// `write-buffer-size`, shared by the primary-key bucket writers of this write.
+    pub memory: std::sync::Arc<super::memory::MemoryBudget>,
 }
 
 impl WriteContext {
@@ -56,6 +58,9 @@ impl WriteContext {
         Ok(WriteContext {
             target_file_size: opts.target_file_size(schema.has_primary_key())?,
             write_only: opts.write_only()?,
+            memory: std::sync::Arc::new(super::memory::MemoryBudget::new(
+                opts.write_buffer_size()? as usize,
+            )),
             namer: FileNamer::new(),
             writer_options,
             schema,

@@ -52,7 +52,15 @@ pub struct MergeTreeWriter {
     force_up_level0: bool,
     pending: CommitIncrement,
     batch_size: usize,
+    /// Bytes this writer holds in the shared budget.
+    held: usize,
     _spill_dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for MergeTreeWriter {
+    fn drop(&mut self) {
+        self.ctx.memory.leave(self.held);
+    }
 }
 
 impl MergeTreeWriter {
@@ -144,6 +152,7 @@ impl MergeTreeWriter {
         )
         .with_changelog(producer, opts.changelog_row_deduplicate()?)
         .with_first_row(engine == strata_spec::options::MergeEngine::FirstRow);
+        ctx.memory.join();
         Ok(MergeTreeWriter {
             stop_trigger: opts.stop_trigger()?,
             ignore_delete: opts.ignore_delete()?,
@@ -161,6 +170,7 @@ impl MergeTreeWriter {
             changelog,
             pending: CommitIncrement::default(),
             batch_size,
+            held: 0,
             _spill_dir: spill_dir,
         })
     }
@@ -213,6 +223,7 @@ impl MergeTreeWriter {
     }
 
     async fn flush(&mut self) -> Result<()> {
+        self.ctx.memory.update(std::mem::take(&mut self.held), 0);
         if self.buffer.is_empty() {
             return Ok(());
         }
@@ -252,6 +263,28 @@ impl MergeTreeWriter {
     }
 }
 
+impl MergeTreeWriter {
+    /// Reports the buffer's size to the shared budget; releases memory (spill, else flush)
+    /// when this writer holds at least its share of an exhausted budget.
+    async fn account(&mut self) -> Result<()> {
+        let now = self.buffer.memory_size();
+        let release = self.ctx.memory.update(self.held, now);
+        self.held = now;
+        if release {
+            let spilled = self.buffer.spill().map_err(|e| {
+                Error::Invalid(format!("write buffer of {}: {e}", self.ctx.table.name()))
+            })?;
+            if spilled {
+                self.ctx.memory.update(self.held, 0);
+                self.held = 0;
+            } else {
+                self.flush().await?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Positions and types of the key columns in the layout.
 pub fn key_positions(kv: &KvSchema) -> (Vec<usize>, Vec<strata_spec::DataType>) {
     (
@@ -285,7 +318,7 @@ impl BucketWriter for MergeTreeWriter {
         if self.buffer.is_full() {
             self.flush().await?;
         }
-        Ok(())
+        self.account().await
     }
 
     async fn prepare_commit(&mut self, _wait_compaction: bool) -> Result<CommitIncrement> {

@@ -18,6 +18,7 @@ mod changelog_producer;
 mod compactor;
 mod context;
 mod dynamic_bucket;
+mod memory;
 mod merge_tree;
 mod message;
 mod rolling;
