@@ -198,7 +198,18 @@ impl Ctx<'_> {
             }
             return Ok(());
         }
-        self.expire_until(earliest, end, report).await
+        match self.expire_until(earliest, end, report).await {
+            // Another expiry (every writer runs one after its commits) got there first and
+            // removed what we were reading: nothing left for us to do.
+            Err(Error::NotFound { .. } | Error::MissingFile { .. })
+                if report.expired_snapshots.is_empty()
+                    && sm.earliest_id().await?.is_some_and(|e| e > earliest) =>
+            {
+                tracing::debug!(table = %self.table.name(), "a concurrent expiry went first");
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     async fn expire_until(&self, earliest: i64, end: i64, report: &mut ExpireReport) -> Result<()> {

@@ -11,4 +11,5 @@ mod interop;
 mod pk;
 mod roundtrip;
 mod stream;
+mod stream_model;
 mod stream;
