@@ -11,5 +11,6 @@ mod interop;
 mod pk;
 mod roundtrip;
 mod stream;
+mod stream_bench;
 mod stream_model;
 mod stream;
