@@ -11,6 +11,15 @@
 //! The only synchronisation primitive is [`FileIO::create_if_absent`]: atomic and exclusive on
 //! local disk (stage + hard link) and on S3 (`If-None-Match: *`). Snapshot publication relies on
 //! it; see `strata-core`'s commit module.
+//!
+//! Not every S3-compatible store honours `If-None-Match: *`: some ignore the header (a second
+//! exclusive create silently replaces the object) and some reject it. Before the first publish
+//! on an object store, [`FileIO::check_atomic_publish`] probes the store once (create a probe
+//! object twice: the first must succeed and the second must report "already exists") and
+//! refuses to publish on a store that fails the probe, unless the storage option
+//! `s3.single-writer=true` says that only one process ever writes to the warehouse. A probe can
+//! only prove a store broken, not race-safe: a store that checks the condition before writing
+//! without a lock (s3s-fs) passes it and can still let two racing writers both win.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 #![warn(missing_docs)]
 
@@ -150,6 +159,21 @@ pub struct FileIO {
     prefix: Vec<String>,
     /// Local stores percent-encode segments (object_store decodes them again on disk).
     encode_segments: bool,
+    /// Whether exclusive creates can be trusted; shared by clones and sub-directories.
+    publish: Arc<PublishState>,
+}
+
+/// Storage option: only one process writes to the warehouse, so snapshots may be published on
+/// a store without atomic conditional puts (see [`FileIO::check_atomic_publish`]).
+pub const SINGLE_WRITER_OPTION: &str = "s3.single-writer";
+
+/// What is known about the store's exclusive create (one per opened store).
+#[derive(Debug, Default)]
+struct PublishState {
+    /// The user promised a single writer: no probe, and a check-then-put fallback.
+    single_writer: bool,
+    /// Result of the probe once it gave a definite answer.
+    probed: tokio::sync::OnceCell<std::result::Result<(), String>>,
 }
 
 /// Joins logical path segments with `/`, ignoring empty ones.
@@ -176,6 +200,7 @@ impl FileIO {
             backend: Backend::Memory,
             prefix: Vec::new(),
             encode_segments: false,
+            publish: Arc::default(),
         }
     }
 
@@ -186,6 +211,7 @@ impl FileIO {
             backend: Backend::Custom,
             prefix: Vec::new(),
             encode_segments: false,
+            publish: Arc::default(),
         }
     }
 
@@ -199,13 +225,31 @@ impl FileIO {
             backend: self.backend.clone(),
             prefix: self.prefix.clone(),
             encode_segments: self.encode_segments,
+            publish: self.publish.clone(),
         }
+    }
+
+    /// The same store with the single-writer promise set or cleared (a fresh probe state).
+    pub fn with_single_writer(&self, single_writer: bool) -> FileIO {
+        FileIO {
+            publish: Arc::new(PublishState {
+                single_writer,
+                probed: Default::default(),
+            }),
+            ..self.clone()
+        }
+    }
+
+    /// Whether the user promised that only one process writes (`s3.single-writer=true`).
+    pub fn single_writer(&self) -> bool {
+        self.publish.single_writer
     }
 
     /// Opens a location: a local path, `file://…`, `memory://`, or `s3://bucket/prefix`.
     /// Local directories are created when missing. S3 settings come from `options`
-    /// (`s3.endpoint`, `s3.region`, `s3.access-key`, `s3.secret-key`, `s3.path-style-access`,
-    /// `s3.allow-http`) and the usual `AWS_*` environment variables.
+    /// (`s3.endpoint`, `s3.region`, `s3.access-key`, `s3.secret-key`, `s3.session-token`,
+    /// `s3.path-style-access`, `s3.allow-http`, [`SINGLE_WRITER_OPTION`]) and the usual `AWS_*`
+    /// environment variables.
     ///
     /// # Errors
     /// [`Error::InvalidLocation`] when the location cannot be opened.
@@ -226,6 +270,16 @@ impl FileIO {
                 return Err(bad("the S3 location has no bucket".into()));
             }
             let store = s3_store(bucket, options).map_err(|e| bad(e.to_string()))?;
+            let single_writer = match options.get(SINGLE_WRITER_OPTION).map(|v| v.trim()) {
+                None => false,
+                Some(v) if v.eq_ignore_ascii_case("true") => true,
+                Some(v) if v.eq_ignore_ascii_case("false") => false,
+                Some(v) => {
+                    return Err(bad(format!(
+                        "storage option {SINGLE_WRITER_OPTION}={v}: expected true or false"
+                    )))
+                }
+            };
             let prefix = prefix.trim_matches('/').to_string();
             return Ok(FileIO {
                 store: Arc::new(store),
@@ -239,6 +293,10 @@ impl FileIO {
                     .map(str::to_string)
                     .collect(),
                 encode_segments: false,
+                publish: Arc::new(PublishState {
+                    single_writer,
+                    probed: Default::default(),
+                }),
             });
         }
         let path_str = match location.strip_prefix("file://") {
@@ -266,6 +324,7 @@ impl FileIO {
             backend: Backend::Local(abs),
             prefix: Vec::new(),
             encode_segments: false,
+            publish: Arc::default(),
         })
     }
 
@@ -284,6 +343,7 @@ impl FileIO {
             backend,
             prefix,
             encode_segments: self.encode_segments,
+            publish: self.publish.clone(),
         }
     }
 
@@ -410,27 +470,135 @@ impl FileIO {
     /// Creates an object only if it does not exist, atomically. `Ok(true)`: we created it;
     /// `Ok(false)`: it already existed. An `Err` leaves the outcome unknown.
     ///
+    /// With the single-writer promise on an object store, the object is checked for first and
+    /// a store that rejects conditional puts gets a plain put (nobody else races us).
+    ///
     /// # Errors
     /// [`Error::Io`] or [`Error::Unsupported`] when the store has no exclusive create.
     pub async fn create_if_absent(&self, path: &str, bytes: impl Into<Bytes>) -> Result<bool> {
+        let bytes = bytes.into();
+        let checked = self.publish.single_writer && !self.is_local_or_memory();
+        if checked && self.exists(path).await? {
+            return Ok(false);
+        }
         let opts = PutOptions {
             mode: PutMode::Create,
             ..Default::default()
         };
+        let location = self.object_path(path);
         match self
             .store
-            .put_opts(
-                &self.object_path(path),
-                PutPayload::from(bytes.into()),
-                opts,
-            )
+            .put_opts(&location, PutPayload::from(bytes.clone()), opts)
             .await
         {
             Ok(_) => Ok(true),
             Err(object_store::Error::AlreadyExists { .. })
             | Err(object_store::Error::Precondition { .. }) => Ok(false),
+            Err(e) if checked && rejects_conditional_put(&e) => {
+                self.write(path, bytes).await.map(|()| true)
+            }
             Err(e) => Err(map_err("exclusive create", path, e)),
         }
+    }
+
+    /// Local disk and memory: exclusive creates are atomic by construction.
+    fn is_local_or_memory(&self) -> bool {
+        matches!(self.backend, Backend::Local(_) | Backend::Memory)
+    }
+
+    /// Checks, once per opened store, that [`FileIO::create_if_absent`] is exclusive, so that
+    /// two writers cannot both publish one snapshot id. Local disk and memory are exclusive by
+    /// construction; an object store is probed: a probe object `.strata-probe-<random>` is
+    /// created twice under the root (the second create must report "already exists") and then
+    /// deleted. Skipped with the single-writer promise ([`SINGLE_WRITER_OPTION`]).
+    ///
+    /// A definite answer is remembered; a storage error is returned and the next call probes
+    /// again.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] naming the store and the remedy when the store ignores or
+    /// rejects conditional puts; [`Error::Io`] when the probe could not run.
+    pub async fn check_atomic_publish(&self) -> Result<()> {
+        if self.is_local_or_memory() || self.publish.single_writer {
+            return Ok(());
+        }
+        let verdict = self
+            .publish
+            .probed
+            .get_or_try_init(|| self.probe_exclusive_create())
+            .await?;
+        verdict.clone().map_err(|message| Error::Unsupported {
+            op: "atomic snapshot publishing",
+            path: self.display_path(""),
+            message,
+        })
+    }
+
+    /// `Ok(Ok(()))`: exclusive; `Ok(Err(why))`: definitely not; `Err`: could not tell.
+    async fn probe_exclusive_create(&self) -> Result<std::result::Result<(), String>> {
+        use rand::Rng;
+        const REMEDY: &str = "two writers could both publish the same snapshot and one commit \
+            would be lost; use a store with conditional writes (AWS S3, MinIO, moto, ...) or, if \
+            only one process ever writes to this warehouse, set the storage option \
+            s3.single-writer=true";
+        let mut last_error = None;
+        for _ in 0..3 {
+            let name = format!(".strata-probe-{:016x}", rand::rng().random::<u64>());
+            let location = self.object_path(&name);
+            let create = || PutOptions {
+                mode: PutMode::Create,
+                ..Default::default()
+            };
+            let first = self
+                .store
+                .put_opts(&location, PutPayload::from_static(b"probe"), create())
+                .await;
+            match first {
+                Ok(_) => {}
+                Err(e) if rejects_conditional_put(&e) => {
+                    return Ok(Err(format!(
+                        "the store rejects conditional puts (If-None-Match: *): {e}; {REMEDY}"
+                    )))
+                }
+                Err(e) => {
+                    // Unknown outcome (or a 501 the client could not classify): try a new name.
+                    let _ = self.store.delete(&location).await;
+                    last_error = Some(map_err("exclusive create (probe)", &name, e));
+                    continue;
+                }
+            }
+            let second = self
+                .store
+                .put_opts(&location, PutPayload::from_static(b"again"), create())
+                .await;
+            let verdict = match second {
+                Err(object_store::Error::AlreadyExists { .. })
+                | Err(object_store::Error::Precondition { .. }) => Some(Ok(())),
+                Ok(_) => Some(Err(format!(
+                    "the store ignores conditional puts: a second exclusive create of {} also \
+                     succeeded; {REMEDY}",
+                    self.display_path(&name)
+                ))),
+                Err(e) if rejects_conditional_put(&e) => Some(Err(format!(
+                    "the store rejects conditional puts (If-None-Match: *): {e}; {REMEDY}"
+                ))),
+                Err(e) => {
+                    last_error = Some(map_err("exclusive create (probe)", &name, e));
+                    None
+                }
+            };
+            if let Err(e) = self.store.delete(&location).await {
+                tracing::debug!(path = %self.display_path(&name), error = %e, "probe object left behind");
+            }
+            if let Some(v) = verdict {
+                return Ok(v);
+            }
+        }
+        Err(last_error.unwrap_or_else(|| Error::Unsupported {
+            op: "exclusive create (probe)",
+            path: self.display_path(""),
+            message: "the probe did not run".into(),
+        }))
     }
 
     /// Deletes an object; a missing object is not an error.
@@ -519,6 +687,19 @@ impl FileIO {
             let _ = std::fs::remove_dir(p);
         }
     }
+}
+
+/// Whether a failed conditional put means "this store has no conditional puts": the client's
+/// own classification, or an HTTP 501 / `NotImplemented` answer from an S3-compatible server.
+fn rejects_conditional_put(e: &object_store::Error) -> bool {
+    if matches!(
+        e,
+        object_store::Error::NotImplemented { .. } | object_store::Error::NotSupported { .. }
+    ) {
+        return true;
+    }
+    let text = e.to_string();
+    text.contains("501") || text.contains("NotImplemented") || text.contains("Not Implemented")
 }
 
 fn percent_decode(s: &str) -> String {
