@@ -6,12 +6,14 @@
 //! strata-bench pk [--rows N]         primary-key table: write, upsert 10 %, merged read,
 //!                                    one partition × 2 columns, full compaction (issue 3)
 //! strata-bench pk-memory [--rows N]  peak RSS writing N rows with a 64 MB write buffer
-//! strata-bench sql                   SQL planning over 10,000 files, count(*), pruning (issue 5)
+//! strata-bench sql                   SQL planning over 10,000 files, count(*), pruning (issue 5;
+//!                                    build with `--features sql`)
 //! ```
 //! Build with `--release`; numbers from debug builds mean nothing.
 
 mod data;
 mod report;
+#[cfg(feature = "sql")]
 mod sql;
 mod workloads;
 
@@ -47,6 +49,7 @@ enum Cmd {
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
     },
+    #[cfg(feature = "sql")]
     /// SQL: planning a 10,000-file scan, count(*) from manifests, one-partition reads.
     Sql {
         /// Partitions.
@@ -81,6 +84,7 @@ fn main() -> anyhow::Result<()> {
             } => workloads::append(rows, buckets, !unpartitioned).await,
             Cmd::Pk { rows } => workloads::pk(rows).await,
             Cmd::PkMemory { rows, buffer } => workloads::pk_memory(rows, &buffer).await,
+            #[cfg(feature = "sql")]
             Cmd::Sql { partitions, files } => sql::run(partitions, files).await,
         }
     })
