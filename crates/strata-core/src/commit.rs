@@ -145,7 +145,15 @@ impl TableCommit {
             ids.push(self.try_commit(append, identifier).await?);
         }
         if !compact.entries.is_empty() || !compact.changelog.is_empty() {
-            ids.push(self.try_commit(compact, identifier).await?);
+            match self.try_commit(compact, identifier).await {
+                Ok(id) => ids.push(id),
+                Err(e @ Error::Commit(CommitError::Conflict { .. })) => {
+                    // Known not published: the compaction's own outputs are garbage now.
+                    self.discard_compaction_outputs(&messages).await;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            }
         }
         if !ids.is_empty() {
             // Expiry and automatic tags, as Java's writers do; never fails the commit.
@@ -204,7 +212,23 @@ impl TableCommit {
             .await
     }
 
-    async fn already_committed(&self, identifier: i64) -> Result<bool> {
+    /// Deletes files written by compactions of `messages` (not upgrades, which keep the name
+    /// of a file that is still live).
+    async fn discard_compaction_outputs(&self, messages: &[CommitMessage]) {
+        for m in messages {
+            let Ok(dir) = self.table.bucket_path(&m.partition, m.bucket) else {
+                continue;
+            };
+            let inputs: HashSet<&String> = m.compact_before.iter().map(|f| &f.file_name).collect();
+            for f in m.compact_after.iter().chain(&m.compact_changelog) {
+                if !inputs.contains(&f.file_name) {
+                    let _ = self.table.io().delete(&format!("{dir}/{}", f.file_name)).await;
+                }
+            }
+        }
+    }
+
+        async fn already_committed(&self, identifier: i64) -> Result<bool> {
         // Walk back from the latest snapshot to this user's latest commit.
         let sm = self.table.snapshot_manager();
         let (Some(earliest), Some(latest)) = (sm.earliest_id().await?, sm.latest_id().await?)
