@@ -96,6 +96,9 @@ pub struct WriterOptions {
     pub zstd_level: i32,
     /// Rows per Parquet row group / ORC stripe batch hint.
     pub max_row_group_rows: usize,
+    /// Top-level columns whose values are unique in a file (key and sequence columns of
+    /// key-value files): written without a dictionary, which could never help them.
+    pub unique_columns: Vec<String>,
 }
 
 impl Default for WriterOptions {
@@ -104,6 +107,7 @@ impl Default for WriterOptions {
             format: FileFormat::Parquet,
             compression: "zstd".into(),
             zstd_level: 1,
+            unique_columns: Vec::new(),
             max_row_group_rows: 1 << 20,
         }
     }

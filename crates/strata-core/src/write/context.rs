@@ -84,11 +84,31 @@ impl WriteContext {
         prefix: String,
         key: Option<(Vec<usize>, Vec<strata_spec::DataType>)>,
     ) -> RollingFileWriter {
+        // Key-value files: keys and sequence numbers are unique per file, so no dictionary.
+        let mut options = self.writer_options.clone();
+        if fields
+            .iter()
+            .any(|f| f.name == strata_spec::schema::SEQUENCE_NUMBER)
+        {
+            // A single key column is unique too (a composite key's columns are not).
+            let keys = self.schema.trimmed_primary_keys();
+            let single = keys.len() == 1;
+            options.unique_columns = fields
+                .iter()
+                .filter(|f| {
+                    f.name == strata_spec::schema::SEQUENCE_NUMBER
+                        || (single
+                            && (f.name.starts_with(strata_spec::schema::KEY_FIELD_PREFIX)
+                                || keys.contains(&f.name)))
+                })
+                .map(|f| f.name.clone())
+                .collect();
+        }
         RollingFileWriter::new(
             self.table.io().clone(),
             dir,
             fields,
-            self.writer_options.clone(),
+            options,
             self.namer.clone(),
             prefix,
             self.target_file_size,

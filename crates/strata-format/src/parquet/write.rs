@@ -131,6 +131,15 @@ impl ParquetEncoder {
                 props = props
                     .set_column_statistics_enabled(leaf.path().clone(), EnabledStatistics::Chunk);
             }
+            let top = leaf
+                .path()
+                .parts()
+                .first()
+                .map(String::as_str)
+                .unwrap_or("");
+            if options.unique_columns.iter().any(|c| c == top) {
+                props = props.set_column_dictionary_enabled(leaf.path().clone(), false);
+            }
         }
         let props = Arc::new(props.build());
         let encoding_schema: SchemaRef = Arc::new(Schema::new(
