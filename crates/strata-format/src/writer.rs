@@ -108,7 +108,7 @@ impl Default for WriterOptions {
             compression: "zstd".into(),
             zstd_level: 1,
             unique_columns: Vec::new(),
-            max_row_group_rows: 1 << 20,
+            max_row_group_rows: 1 << 18,
         }
     }
 }

@@ -434,19 +434,37 @@ impl TableWrite {
     /// # Errors
     /// The first bucket writer error.
     pub async fn prepare_commit(&mut self) -> Result<Vec<CommitMessage>> {
-        let mut replies = Vec::new();
-        for (key, slot) in self.slots.iter_mut() {
-            let (tx, rx) = oneshot::channel();
-            if slot.tx.send(Msg::Prepare(true, tx)).await.is_err() {
-                return Err(Self::task_error(slot).await);
+        // Buckets flush in waves of one per core: a flush merges the bucket's spilled runs and
+        // writes its files, so running all of them at once would multiply peak memory.
+        let wave = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .max(1);
+        let mut keys: Vec<(Vec<u8>, i32)> = self.slots.keys().cloned().collect();
+        keys.sort();
+        let mut increments = Vec::new();
+        for chunk in keys.chunks(wave) {
+            let mut replies = Vec::new();
+            for key in chunk {
+                let slot = self
+                    .slots
+                    .get_mut(key)
+                    .ok_or_else(|| Error::Internal("bucket writer vanished".into()))?;
+                let (tx, rx) = oneshot::channel();
+                if slot.tx.send(Msg::Prepare(true, tx)).await.is_err() {
+                    return Err(Self::task_error(slot).await);
+                }
+                replies.push((key.clone(), slot.total_buckets, rx));
             }
-            replies.push((key.clone(), slot.total_buckets, rx));
+            for (key, total_buckets, rx) in replies {
+                let inc = rx
+                    .await
+                    .map_err(|_| Error::Internal("bucket writer dropped its reply".into()))??;
+                increments.push((key, total_buckets, inc));
+            }
         }
         let mut out = Vec::new();
-        for ((partition, bucket), total_buckets, rx) in replies {
-            let inc = rx
-                .await
-                .map_err(|_| Error::Internal("bucket writer dropped its reply".into()))??;
+        for ((partition, bucket), total_buckets, inc) in increments {
             let msg = CommitMessage {
                 partition,
                 bucket,
