@@ -282,11 +282,29 @@ async fn model_test_random_upserts_deletes_and_compactions() {
 async fn two_writers_compacting_one_bucket_conflict_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = catalog_at(dir.path());
-    let t = create_table(&catalog, "db.w", vec![field("id", "INT"), field("v", "INT")], &[], &["id"], &[("bucket", "1"), ("write-only", "true")]).await;
+    let t = create_table(
+        &catalog,
+        "db.w",
+        vec![field("id", "INT"), field("v", "INT")],
+        &[],
+        &["id"],
+        &[("bucket", "1"), ("write-only", "true")],
+    )
+    .await;
     write_rows(&t, &[json!({"id": 1, "v": 1}), json!({"id": 2, "v": 2})]).await;
     write_rows(&t, &[json!({"id": 1, "v": 3})]).await;
     let t = reopen(&catalog, "db.w").await;
-    let rows = |v: i64| strata_core::json::json_to_batch(&[json!({"id": 3, "v": v})], &t.schema().fields, strata_core::json::Origin { source: "t", first_row: 1 }).unwrap();
+    let rows = |v: i64| {
+        strata_core::json::json_to_batch(
+            &[json!({"id": 3, "v": v})],
+            &t.schema().fields,
+            strata_core::json::Origin {
+                source: "t",
+                first_row: 1,
+            },
+        )
+        .unwrap()
+    };
     let partition = strata_spec::binary_row::EMPTY_SERIALIZED_ROW.to_vec();
     let mut a = t.new_write().unwrap();
     let mut b = t.new_write().unwrap();
@@ -294,13 +312,27 @@ async fn two_writers_compacting_one_bucket_conflict_clearly() {
     b.write(&rows(20)).await.unwrap();
     a.compact_bucket(partition.clone(), 0, true).await.unwrap();
     b.compact_bucket(partition, 0, true).await.unwrap();
-    let (ma, mb) = (a.prepare_commit().await.unwrap(), b.prepare_commit().await.unwrap());
+    let (ma, mb) = (
+        a.prepare_commit().await.unwrap(),
+        b.prepare_commit().await.unwrap(),
+    );
     let (ua, ub) = (a.commit_user().to_string(), b.commit_user().to_string());
     a.close().await.unwrap();
     b.close().await.unwrap();
-    t.new_commit(&ua).commit(ma, BATCH_COMMIT_IDENTIFIER).await.unwrap();
-    let err = t.new_commit(&ub).commit(mb, BATCH_COMMIT_IDENTIFIER).await.unwrap_err().to_string();
-    assert!(err.contains("conflicts") && err.contains("already removed"), "{err}");
+    t.new_commit(&ua)
+        .commit(ma, BATCH_COMMIT_IDENTIFIER)
+        .await
+        .unwrap();
+    let err = t
+        .new_commit(&ub)
+        .commit(mb, BATCH_COMMIT_IDENTIFIER)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("conflicts") && err.contains("already removed"),
+        "{err}"
+    );
     // the table still reads consistently: writer A's compaction and writer B's appended row
     let got = read_rows(&reopen(&catalog, "db.w").await, SnapshotSelector::Latest).await;
     assert_eq!(got.len(), 3, "{got:?}");
