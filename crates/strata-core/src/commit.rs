@@ -222,13 +222,17 @@ impl TableCommit {
             let inputs: HashSet<&String> = m.compact_before.iter().map(|f| &f.file_name).collect();
             for f in m.compact_after.iter().chain(&m.compact_changelog) {
                 if !inputs.contains(&f.file_name) {
-                    let _ = self.table.io().delete(&format!("{dir}/{}", f.file_name)).await;
+                    let _ = self
+                        .table
+                        .io()
+                        .delete(&format!("{dir}/{}", f.file_name))
+                        .await;
                 }
             }
         }
     }
 
-        async fn already_committed(&self, identifier: i64) -> Result<bool> {
+    async fn already_committed(&self, identifier: i64) -> Result<bool> {
         // Walk back from the latest snapshot to this user's latest commit.
         let sm = self.table.snapshot_manager();
         let (Some(earliest), Some(latest)) = (sm.earliest_id().await?, sm.latest_id().await?)
