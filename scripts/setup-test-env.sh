@@ -4,6 +4,7 @@
 #   eval "$(scripts/setup-test-env.sh)"              # set up, then export the variables
 #   scripts/setup-test-env.sh --env-file FILE        # also write the export lines to FILE
 #   scripts/setup-test-env.sh --no-java              # skip warming the Java judge
+#   scripts/setup-test-env.sh --no-s3                # do not install or start the S3 servers
 #
 # Idempotent; run it before every test run (a second run takes a few seconds):
 #   * a Python virtualenv at ${STRATA_TEST_VENV:-$HOME/.cache/strata/venv-test} (outside the
@@ -12,22 +13,37 @@
 #   * the Java judge (judge/paimon-judge, Java Paimon 0.9) warmed with `selftest`: the first
 #     run downloads its jars into ${PAIMON_JUDGE_CACHE:-$HOME/.cache/paimon-judge} (~25 s);
 #     java/javac come from Debian's openjdk-17-jdk-headless when missing and we are root.
+#   * two S3-protocol servers on 127.0.0.1, each with a bucket `strata` (credentials test/test),
+#     STARTED in the background (free ports, logs and data in a fresh directory); whoever
+#     runs this script stops them: `kill $STRATA_S3_PIDS` (scripts/test.sh does, on exit):
+#       - moto 5.2.5 in server mode (in memory, atomic conditional puts: the commit-race tests),
+#         from a virtualenv at ${STRATA_MOTO_VENV:-$HOME/.cache/strata/venv-moto};
+#       - s3s-fs 0.14.1 (objects as files; its conditional put is not race-safe: functional
+#         storage tests only), `cargo install`ed into ${STRATA_TOOLS_ROOT:-$HOME/.local}
+#         (~90 s the first time).
 #
 # Progress goes to stderr; stdout carries only the export lines:
 #   STRATA_TEST_PYTHON     the virtualenv's python (runs tests/interop/pyjudge.py)
 #   STRATA_JUDGE           absolute path of judge/paimon-judge
-#   STRATA_REQUIRE_JUDGES  1: tests fail instead of skipping when a judge is missing
+#   STRATA_REQUIRE_JUDGES  1: tests fail instead of skipping when a judge or server is missing
+#   STRATA_S3_MOTO         http://127.0.0.1:PORT of moto (bucket `strata`)
+#   STRATA_S3_MOTO_LOG     moto's request log (shows ranged GETs and multipart uploads)
+#   STRATA_S3_FS           http://127.0.0.1:PORT of s3s-fs (bucket `strata`)
+#   STRATA_S3_FS_ROOT      the directory s3s-fs stores objects in
+#   STRATA_S3_PIDS         process ids of the two servers (to stop them)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${STRATA_TEST_VENV:-$HOME/.cache/strata/venv-test}"
 ENV_FILE=""
 WARM_JAVA=1
+START_S3=1
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --env-file) ENV_FILE="${2:?--env-file needs a path}"; shift 2 ;;
         --no-java) WARM_JAVA=0; shift ;;
+        --no-s3) START_S3=0; shift ;;
         -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "setup-test-env: unknown argument '$1'" >&2; exit 2 ;;
     esac
@@ -106,10 +122,66 @@ if [ "$WARM_JAVA" = 1 ]; then
     "$JUDGE" selftest >&2
 fi
 
+# --- S3 servers ------------------------------------------------------------------------------
+S3_EXPORTS=""
+if [ "$START_S3" = 1 ]; then
+    MOTO_VENV="${STRATA_MOTO_VENV:-$HOME/.cache/strata/venv-moto}"
+    TOOLS_ROOT="${STRATA_TOOLS_ROOT:-$HOME/.local}"
+    if [ ! -x "$MOTO_VENV/bin/python" ] || ! "$MOTO_VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
+        log "creating virtualenv $MOTO_VENV"
+        rm -rf "$MOTO_VENV"
+        mkdir -p "$(dirname "$MOTO_VENV")"
+        python3 -m venv "$MOTO_VENV"
+    fi
+    if ! "$MOTO_VENV/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version("moto") != "5.2.5")' >/dev/null 2>&1 \
+        || [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
+        log "pip install moto[server]==5.2.5 into $MOTO_VENV"
+        "$MOTO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check 'moto[server]==5.2.5' >&2
+    fi
+    S3S_FS="$TOOLS_ROOT/bin/s3s-fs"
+    if [ ! -x "$S3S_FS" ] || ! "$S3S_FS" --version 2>/dev/null | grep -q '0\.14\.1'; then
+        log "cargo install s3s-fs 0.14.1 into $TOOLS_ROOT (~90 s)"
+        cargo install --quiet --locked s3s-fs@0.14.1 --features binary --root "$TOOLS_ROOT" >&2
+    fi
+    free_port() {
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    }
+    wait_http() { # url: any HTTP answer counts
+        for _ in $(seq 1 150); do
+            if curl -s -o /dev/null --max-time 1 "$1"; then return 0; fi
+            sleep 0.2
+        done
+        log "no answer from $1"; return 1
+    }
+    S3_DIR="$(mktemp -d "${TMPDIR:-/tmp}/strata-s3.XXXXXX")"
+    MOTO_PORT="$(free_port)"
+    nohup "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" \
+        > "$S3_DIR/moto.log" 2>&1 < /dev/null &
+    MOTO_PID=$!
+    FS_PORT="$(free_port)"
+    mkdir -p "$S3_DIR/fs/strata"
+    nohup "$S3S_FS" --host 127.0.0.1 --port "$FS_PORT" --access-key test --secret-key test \
+        "$S3_DIR/fs" > "$S3_DIR/s3s-fs.log" 2>&1 < /dev/null &
+    FS_PID=$!
+    if ! wait_http "http://127.0.0.1:$MOTO_PORT/" || ! wait_http "http://127.0.0.1:$FS_PORT/"; then
+        kill "$MOTO_PID" "$FS_PID" 2>/dev/null || true
+        exit 1
+    fi
+    curl -s -o /dev/null -X PUT "http://127.0.0.1:$MOTO_PORT/strata"
+    log "moto on 127.0.0.1:$MOTO_PORT (pid $MOTO_PID), s3s-fs on 127.0.0.1:$FS_PORT (pid $FS_PID), logs in $S3_DIR"
+    S3_EXPORTS="
+export STRATA_S3_MOTO='http://127.0.0.1:$MOTO_PORT'
+export STRATA_S3_MOTO_LOG='$S3_DIR/moto.log'
+export STRATA_S3_FS='http://127.0.0.1:$FS_PORT'
+export STRATA_S3_FS_ROOT='$S3_DIR/fs'
+export STRATA_S3_DIR='$S3_DIR'
+export STRATA_S3_PIDS='$MOTO_PID $FS_PID'"
+fi
+
 # --- variables ------------------------------------------------------------------------------
 EXPORTS="export STRATA_TEST_PYTHON='$VENV/bin/python'
 export STRATA_JUDGE='$JUDGE'
-export STRATA_REQUIRE_JUDGES=1"
+export STRATA_REQUIRE_JUDGES=1$S3_EXPORTS"
 if [ -n "$ENV_FILE" ]; then
     mkdir -p "$(dirname "$ENV_FILE")"
     printf '%s\n' "$EXPORTS" > "$ENV_FILE"

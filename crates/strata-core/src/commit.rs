@@ -7,7 +7,11 @@
 //! ```
 //!
 //! Invariants:
-//! - `snapshot-N` is created only if absent; two writers never both succeed for one N.
+//! - `snapshot-N` is created only if absent; two writers never both succeed for one N. An
+//!   object store that does not honour conditional puts is refused before the first publish
+//!   (`FileIO::check_atomic_publish`), unless the user promised a single writer.
+//! - "Already exists" is not proof of a lost race: a retried request may find the snapshot its
+//!   first try wrote. The file is read back and is ours when it is byte-identical.
 //! - Files we wrote are deleted only when we *know* our snapshot was not published; after an
 //!   ambiguous storage error the commit fails with [`CommitError::OutcomeUnknown`] and nothing
 //!   is removed.
@@ -280,6 +284,8 @@ impl TableCommit {
         let timeout = opts.commit_timeout()?;
         let started = Instant::now();
         let kind = changes.kind.unwrap_or(CommitKind::Append);
+        // Never publish on a store whose exclusive create is not exclusive (probed once).
+        self.table.io().check_atomic_publish().await?;
         let mut first_latest: Option<Option<i64>> = None;
         let mut attempt: u32 = 0;
         loop {
@@ -505,32 +511,43 @@ impl TableCommit {
         };
         let p = path::snapshot_path(id);
         let json = snapshot.to_json();
+        let unknown = |source: strata_io::Error| -> Error {
+            CommitError::OutcomeUnknown {
+                table: table.name(),
+                snapshot: id,
+                source,
+            }
+            .into()
+        };
         match table.io().create_if_absent(&p, json.clone()).await {
-            Ok(true) => {}
-            Ok(false) => return Ok(None),
-            Err(source) => {
-                // Did it land? Read it back: ours only if it is byte-identical (unique uuid).
-                return match table.io().read(&p).await {
-                    Ok(b) if b.as_ref() == json.as_bytes() => {
-                        self.after_publish(id).await.map(Some)
-                    }
-                    Ok(_) => Ok(None),
-                    Err(e) if e.is_not_found() => Err(CommitError::OutcomeUnknown {
-                        table: table.name(),
-                        snapshot: id,
-                        source,
-                    }
-                    .into()),
-                    Err(_) => Err(CommitError::OutcomeUnknown {
-                        table: table.name(),
-                        snapshot: id,
-                        source,
-                    }
-                    .into()),
-                };
+            Ok(true) => self.after_publish(id).await.map(Some),
+            // Another writer's snapshot — or ours: a retried request (the client library
+            // retries after a timeout) is told "already exists" about what its first try wrote.
+            Ok(false) => match self.read_back(&p).await {
+                Ok(b) if b.as_ref() == json.as_bytes() => self.after_publish(id).await.map(Some),
+                Ok(_) => Ok(None),
+                Err(e) => Err(unknown(e)),
+            },
+            // Did it land? Ours only if it is byte-identical (the uuid is unique). Absent is
+            // no proof either: the failed request may still be applied by the store.
+            Err(source) => match self.read_back(&p).await {
+                Ok(b) if b.as_ref() == json.as_bytes() => self.after_publish(id).await.map(Some),
+                Ok(_) => Ok(None),
+                Err(_) => Err(unknown(source)),
+            },
+        }
+    }
+
+    /// Reads a snapshot file we tried to create, retrying transient errors.
+    async fn read_back(&self, p: &str) -> std::result::Result<bytes::Bytes, strata_io::Error> {
+        let mut result = self.table.io().read(p).await;
+        for _ in 0..2 {
+            match &result {
+                Err(e) if !e.is_not_found() => result = self.table.io().read(p).await,
+                _ => break,
             }
         }
-        self.after_publish(id).await.map(Some)
+        result
     }
 
     async fn after_publish(&self, id: i64) -> Result<i64> {

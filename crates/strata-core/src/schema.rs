@@ -111,6 +111,7 @@ impl SchemaManager {
     /// # Errors
     /// Storage errors.
     pub async fn commit(&self, schema: &TableSchema) -> Result<bool> {
+        self.io.check_atomic_publish().await?;
         let p = path::schema_path(schema.id);
         Ok(self.io.create_if_absent(&p, schema.to_json()).await?)
     }

@@ -1,10 +1,16 @@
 //! A dedicated compaction job (`strata compact`, `CALL sys.compact`): compacts the buckets of
 //! the latest snapshot — all of them or those of chosen partitions — in one COMPACT commit.
 //! Writers configured with `write-only = true` leave compaction to this job.
+//!
+//! A compaction races with writers. If another commit removed one of its input files first (an
+//! overwrite, a rollback, another compaction), publishing fails with a conflict before anything
+//! becomes visible: the files this attempt wrote are deleted (a known loss) and the job starts
+//! again from the new latest snapshot, up to [`CONFLICT_RETRIES`] times, then gives up with
+//! the conflict's explanation.
 
 use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
 
-use crate::error::{Error, Result};
+use crate::error::{CommitError, Error, Result};
 use crate::predicate::Predicate;
 use crate::scan::TableScan;
 use crate::table::Table;
@@ -31,11 +37,46 @@ pub struct CompactReport {
     pub snapshot: Option<i64>,
 }
 
+/// How often a compaction that lost its inputs to another commit starts again.
+pub const CONFLICT_RETRIES: u32 = 3;
+
 /// Compacts a primary-key table. `progress` is called after each bucket with (done, total).
 ///
 /// # Errors
-/// [`Error::Unsupported`] for append tables; read, write and commit errors.
+/// [`Error::Unsupported`] for append tables; read, write and commit errors; a
+/// [`CommitError::Conflict`] when other commits kept removing the inputs.
 pub async fn compact(
+    table: &Table,
+    opts: &CompactOptions,
+    progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> Result<CompactReport> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match compact_once(table, opts, progress).await {
+            Err(Error::Commit(CommitError::Conflict {
+                table: name,
+                snapshot,
+                reason,
+            })) => {
+                if attempt > CONFLICT_RETRIES {
+                    return Err(CommitError::Conflict {
+                        table: name,
+                        snapshot,
+                        reason: format!(
+                            "{reason} (compaction gave up after {attempt} attempts; run it again when writers that remove files, such as overwrites, are done)"
+                        ),
+                    }
+                    .into());
+                }
+                tracing::info!(table = %name, snapshot, attempt, %reason, "compaction lost its inputs to another commit; starting again");
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn compact_once(
     table: &Table,
     opts: &CompactOptions,
     progress: &mut (dyn FnMut(usize, usize) + Send),
@@ -93,10 +134,44 @@ pub async fn compact(
     write.close().await?;
     let files_before = messages.iter().map(|m| m.compact_before.len()).sum();
     let files_after = messages.iter().map(|m| m.compact_after.len()).sum();
-    let ids = t
+    let written: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            let before: std::collections::HashSet<&str> = m
+                .compact_before
+                .iter()
+                .map(|f| f.file_name.as_str())
+                .collect();
+            let dir = t.bucket_path(&m.partition, m.bucket)?;
+            Ok(m.compact_after
+                .iter()
+                .chain(&m.compact_changelog)
+                .filter(|f| !before.contains(f.file_name.as_str()))
+                .map(|f| format!("{dir}/{}", f.file_name))
+                .collect::<Vec<_>>())
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let ids = match t
         .new_commit(&user)
         .commit(messages, BATCH_COMMIT_IDENTIFIER)
-        .await?;
+        .await
+    {
+        Ok(ids) => ids,
+        Err(e @ Error::Commit(CommitError::Conflict { .. })) => {
+            // Known loss: nothing references the new files (upgraded files keep their names
+            // and are not in the list).
+            for p in &written {
+                if let Err(d) = t.io().delete(p).await {
+                    tracing::debug!(path = %p, error = %d, "could not delete a file of a lost compaction");
+                }
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     Ok(CompactReport {
         buckets: total,
         files_before,
