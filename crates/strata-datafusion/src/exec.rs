@@ -275,6 +275,124 @@ impl ExecutionPlan for StrataScanExec {
     }
 }
 
+/// Opens a stream of batches when executed.
+pub type OpenStream = Arc<
+    dyn Fn() -> BoxFuture<
+            'static,
+            strata_core::Result<BoxStream<'static, strata_core::Result<RecordBatch>>>,
+        > + Send
+        + Sync,
+>;
+
+/// A one-partition scan over a stream opened at execution (incremental reads).
+pub struct LazyStreamExec {
+    name: String,
+    open: OpenStream,
+    schema: SchemaRef,
+    limit: Option<usize>,
+    props: Arc<PlanProperties>,
+}
+
+impl fmt::Debug for LazyStreamExec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LazyStreamExec({})", self.name)
+    }
+}
+
+impl LazyStreamExec {
+    /// A scan named `name` producing `schema` rows from `open`.
+    pub fn new(name: String, schema: SchemaRef, limit: Option<usize>, open: OpenStream) -> Self {
+        let props = PlanProperties::new(
+            EquivalenceProperties::new(schema.clone()),
+            Partitioning::UnknownPartitioning(1),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        );
+        LazyStreamExec {
+            name,
+            open,
+            schema,
+            limit,
+            props: Arc::new(props),
+        }
+    }
+}
+
+impl DisplayAs for LazyStreamExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "StrataIncrementalExec: {}", self.name)?;
+        if let Some(l) = self.limit {
+            write!(f, ", limit={l}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ExecutionPlan for LazyStreamExec {
+    fn name(&self) -> &str {
+        "StrataIncrementalExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.props
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        _: Vec<Arc<dyn ExecutionPlan>>,
+        _: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.replace_children(
+            children,
+            ReplaceChildrenOptions::new(ChildrenPropertiesMode::Recompute),
+        )
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        _context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        if partition != 0 {
+            return Err(DataFusionError::Internal(format!(
+                "StrataIncrementalExec has no partition {partition}"
+            )));
+        }
+        let open = self.open.clone();
+        let out_schema = self.schema.clone();
+        let batches = stream::once(async move { open().await })
+            .try_flatten()
+            .map_err(to_df)
+            .and_then(move |b| {
+                let s = out_schema.clone();
+                async move { project_to(&b, &s) }
+            });
+        let limited = limit_stream(batches.boxed(), self.limit);
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            self.schema.clone(),
+            limited,
+        )))
+    }
+}
+
 /// Keeps the columns of `schema` (by position when the batch has exactly those, else none:
 /// zero-column reads keep only the row count).
 fn project_to(b: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {

@@ -2,17 +2,18 @@
 //! `'incremental-between-timestamp' = 't1,t2'`), the rows that snapshots a+1 ..= b added.
 //!
 //! ```text
-//! snapshots (a, b] of kind APPEND ─▶ their delta manifest lists ─▶ ADD entries
-//!   ─▶ splits per (partition, bucket) ─▶ TableRead (primary-key splits merged: the latest
-//!      version of every key written in the range; deletes dropped)
+//! range (a, b] ─▶ strata_core::stream::incremental_between (Paimon's `auto` mode: APPEND
+//!   deltas merged per key without a changelog producer, changelog files with one)
+//!   ─▶ table rows: retractions dropped      t$audit_log rows: every change with its rowkind
 //! ```
-//!
-//! This is Paimon's `delta` mode (the default `auto` mode for tables without a changelog
-//! producer). COMPACT and OVERWRITE snapshots add no new rows and are skipped.
 
-use strata_core::scan::make_splits;
-use strata_core::{DataSplit, Error, Result, Table};
-use strata_spec::{CommitKind, FileKind};
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, BooleanArray, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use futures::stream::{BoxStream, StreamExt};
+use strata_core::{Error, Result, Table};
+use strata_spec::RowKind;
 
 /// The snapshot range `(from, to]` named by the table's incremental options, if any.
 ///
@@ -73,23 +74,54 @@ async fn check(table: &Table, a: i64, b: i64) -> Result<(i64, i64)> {
     Ok((a, b))
 }
 
-/// Splits of the files added by APPEND snapshots in `(from, to]`.
+/// The changes of `(from, to]` through strata-core's streaming reader (the APPEND deltas
+/// merged per key, or the changelog files when the table has a changelog producer), as
+/// batches of the table's columns led by a `rowkind` column when `with_kind`; without it,
+/// retractions (`-U`, `-D`) are dropped and the rows that were added remain.
 ///
 /// # Errors
-/// Missing snapshots or manifests.
-pub async fn plan(table: &Table, from: i64, to: i64) -> Result<Vec<DataSplit>> {
-    let sm = table.snapshot_manager();
-    let store = table.manifest_store();
-    let mut entries = Vec::new();
-    for id in (from + 1)..=to {
-        let s = sm.snapshot(id).await?;
-        if s.commit_kind != CommitKind::Append {
-            continue;
-        }
-        let metas = store.read_list(&s.delta_manifest_list).await?;
-        for es in store.read_manifests(&metas).await? {
-            entries.extend(es.into_iter().filter(|e| e.kind == FileKind::Add));
-        }
-    }
-    make_splits(table, to, entries)
+/// Snapshots outside the table's range; read errors arrive in the stream.
+pub async fn read(
+    table: &Table,
+    from: i64,
+    to: i64,
+    with_kind: bool,
+) -> Result<BoxStream<'static, Result<RecordBatch>>> {
+    let changes = strata_core::stream::incremental_between(table, from, to).await?;
+    Ok(changes
+        .map(move |r| {
+            let c = r?;
+            if with_kind {
+                let text: StringArray = c
+                    .kinds
+                    .iter()
+                    .map(|k| {
+                        Some(
+                            k.and_then(RowKind::from_byte)
+                                .unwrap_or(RowKind::Insert)
+                                .short_string(),
+                        )
+                    })
+                    .collect();
+                let mut cols: Vec<ArrayRef> = vec![Arc::new(text)];
+                cols.extend(c.batch.columns().iter().cloned());
+                let mut fields = vec![Arc::new(Field::new("rowkind", DataType::Utf8, false))];
+                fields.extend(c.batch.schema().fields().iter().cloned());
+                return RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
+                    .map_err(|e| Error::Internal(format!("incremental batch: {e}")));
+            }
+            let keep: BooleanArray = c
+                .kinds
+                .iter()
+                .map(|k| {
+                    Some(
+                        !k.and_then(RowKind::from_byte)
+                            .is_some_and(RowKind::is_retract),
+                    )
+                })
+                .collect();
+            arrow::compute::filter_record_batch(&c.batch, &keep)
+                .map_err(|e| Error::Internal(format!("incremental batch: {e}")))
+        })
+        .boxed())
 }

@@ -25,12 +25,13 @@ use datafusion::datasource::TableProvider;
 use datafusion::logical_expr::dml::InsertOp;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
+use futures::StreamExt;
 use strata_core::scan::resolve_snapshot;
 use strata_core::{DataSplit, OverwriteScope, Predicate, SnapshotSelector, Table};
 use strata_format::arrow_convert;
 
 use crate::error::{plan_err, to_df};
-use crate::exec::{ScanParts, StrataScanExec};
+use crate::exec::{LazyStreamExec, OpenStream, ScanParts, StrataScanExec};
 use crate::incremental;
 use crate::pushdown;
 use crate::sink::{StrataSink, WriteMode};
@@ -140,8 +141,49 @@ impl StrataTableProvider {
                 .plan()
                 .await?
                 .splits),
-            ReadRange::Incremental(from, to) => incremental::plan(&self.table, from, to).await,
+            // Incremental reads are streams of changes, not splits (see `scan`).
+            ReadRange::Incremental(..) => Ok(Vec::new()),
         }
+    }
+}
+
+impl StrataTableProvider {
+    fn scan_incremental(
+        &self,
+        from: i64,
+        to: i64,
+        projection: Option<&Vec<usize>>,
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let out_schema: SchemaRef = match projection {
+            None => self.schema.clone(),
+            Some(p) => Arc::new(self.schema.project(p)?),
+        };
+        let table = self.table.clone();
+        let projection = projection.cloned();
+        let open: OpenStream = Arc::new(move || {
+            let table = table.clone();
+            let projection = projection.clone();
+            Box::pin(async move {
+                let s = incremental::read(&table, from, to, false).await?;
+                Ok(s.map(move |b| {
+                    let b = b?;
+                    match &projection {
+                        None => Ok(b),
+                        Some(p) => b.project(p).map_err(|e| {
+                            strata_core::Error::Internal(format!("projecting changes: {e}"))
+                        }),
+                    }
+                })
+                .boxed())
+            })
+        });
+        Ok(Arc::new(LazyStreamExec::new(
+            format!("{} incremental ({from}, {to}]", self.table.name()),
+            out_schema,
+            limit,
+            open,
+        )))
     }
 }
 
@@ -198,6 +240,9 @@ impl TableProvider for StrataTableProvider {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        if let ReadRange::Incremental(from, to) = self.range {
+            return self.scan_incremental(from, to, projection, limit);
+        }
         let schema = self.table.schema();
         let predicate = pushdown::combine(filters, &schema.fields);
         let mut splits = self.plan_splits(predicate.as_ref()).await.map_err(to_df)?;

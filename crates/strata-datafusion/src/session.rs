@@ -30,7 +30,9 @@ use crate::dialect::{self, rewrite, Command, ObjectName};
 use crate::error::{plan_err, to_df};
 use crate::provider::StrataTableProvider;
 use crate::result::{ResultKind, StatementResult};
+use crate::system::{SystemTable, SystemTableKind};
 use crate::{ddl, dml, procedures};
+use datafusion::datasource::TableProvider;
 
 /// Catalog holding the per-statement tables of hints and time travel.
 const TMP_CATALOG: &str = "strata_tmp";
@@ -247,17 +249,25 @@ impl StrataSession {
         };
         for ((_, t), name) in rewritten.tables.iter().zip(&guard.names) {
             let ident = self.resolve(&t.name)?;
-            if ident.table.contains('$') {
-                return Err(plan_err(format!(
-                    "options cannot be given to system table '{ident}'"
-                )));
-            }
-            let table = self.table(&ident).await?;
             let opts = t.options.iter().cloned().collect();
-            let provider = StrataTableProvider::with_options(table, &opts)
-                .await
-                .map_err(to_df)?;
-            self.tmp.register_table(name.clone(), Arc::new(provider))?;
+            let provider: Arc<dyn TableProvider> = match ident.table.split_once('$') {
+                Some((base, sys)) => {
+                    let kind = SystemTableKind::parse(sys).ok_or_else(|| {
+                        plan_err(format!("unknown system table '{}'", ident.table))
+                    })?;
+                    let table = self.table(&Identifier::new(&ident.database, base)).await?;
+                    Arc::new(SystemTable::with_options(kind, table, &opts).map_err(to_df)?)
+                }
+                None => {
+                    let table = self.table(&ident).await?;
+                    Arc::new(
+                        StrataTableProvider::with_options(table, &opts)
+                            .await
+                            .map_err(to_df)?,
+                    )
+                }
+            };
+            self.tmp.register_table(name.clone(), provider)?;
         }
         let df = self.ctx.sql(&rewritten.sql).await;
         drop(guard);

@@ -8,6 +8,8 @@
 //! ```
 //!
 //! Deletes that are still in the LSM (not yet compacted away at the top level) show as `-D`.
+//! With `/*+ OPTIONS('incremental-between' = 'a,b') */` it shows the changes of snapshots
+//! a+1 ..= b instead, each with its row kind (strata-core's streaming reader).
 
 use std::sync::Arc;
 
@@ -30,7 +32,8 @@ use strata_lsm::KvSchema;
 use strata_spec::RowKind;
 
 use crate::error::to_df;
-use crate::exec::{ScanParts, SplitReader, StrataScanExec};
+use crate::exec::{LazyStreamExec, OpenStream, ScanParts, SplitReader, StrataScanExec};
+use crate::incremental;
 
 /// Name of the row kind column.
 pub const ROWKIND: &str = "rowkind";
@@ -51,11 +54,32 @@ pub async fn scan(
     projection: Option<&Vec<usize>>,
     limit: Option<usize>,
 ) -> Result<Arc<dyn ExecutionPlan>> {
-    let splits = table.new_scan().plan().await.map_err(to_df)?.splits;
     let out_schema = match projection {
         Some(p) => Arc::new(schema.project(p)?),
         None => schema.clone(),
     };
+    if let Some((from, to)) = incremental::range_of(table).await.map_err(to_df)? {
+        let name = format!("{}$audit_log ({from}, {to}]", table.name());
+        let (table, projection) = (table.clone(), projection.cloned());
+        let open: OpenStream = Arc::new(move || {
+            let (table, projection) = (table.clone(), projection.clone());
+            Box::pin(async move {
+                let s = incremental::read(&table, from, to, true).await?;
+                Ok(s.map(move |b| {
+                    let b = b?;
+                    match &projection {
+                        None => Ok(b),
+                        Some(p) => b
+                            .project(p)
+                            .map_err(|e| Error::Internal(format!("audit_log projection: {e}"))),
+                    }
+                })
+                .boxed())
+            })
+        });
+        return Ok(Arc::new(LazyStreamExec::new(name, out_schema, limit, open)));
+    }
+    let splits = table.new_scan().plan().await.map_err(to_df)?.splits;
     let reader = AuditReader {
         table: table.clone(),
         schema,

@@ -100,6 +100,34 @@ impl SystemTable {
             schema,
         }
     }
+
+    /// A system table read with options: only `$audit_log` takes them (time travel and
+    /// `incremental-between`, which shows every change of the range with its row kind).
+    ///
+    /// # Errors
+    /// Options on other system tables; bad option values.
+    pub fn with_options(
+        kind: SystemTableKind,
+        table: Table,
+        options: &std::collections::BTreeMap<String, String>,
+    ) -> strata_core::Result<Self> {
+        if options.is_empty() {
+            return Ok(SystemTable::new(kind, table));
+        }
+        if kind != SystemTableKind::AuditLog {
+            return Err(strata_core::Error::Invalid(format!(
+                "options cannot be given to system table '{}${}'; of the system tables only \
+                 $audit_log takes options",
+                table.name(),
+                KINDS
+                    .iter()
+                    .find(|(_, k)| *k == kind)
+                    .map(|(n, _)| *n)
+                    .unwrap_or("?")
+            )));
+        }
+        Ok(SystemTable::new(kind, table.with_dynamic_options(options)?))
+    }
 }
 
 #[async_trait]
