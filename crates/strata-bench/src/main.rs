@@ -6,6 +6,7 @@
 //! strata-bench pk [--rows N]         primary-key table: write, upsert 10 %, merged read,
 //!                                    one partition × 2 columns, full compaction (issue 3)
 //! strata-bench pk-memory [--rows N]  peak RSS writing N rows with a 64 MB write buffer
+//! strata-bench stream                commit → change latency, streaming rate, expiring 1,000 snapshots
 //! strata-bench sql                   SQL planning over 10,000 files, count(*), pruning (issue 5;
 //!                                    build with `--features sql`)
 //! ```
@@ -15,6 +16,7 @@ mod data;
 mod report;
 #[cfg(feature = "sql")]
 mod sql;
+mod stream;
 mod workloads;
 
 use clap::{Parser, Subcommand};
@@ -59,6 +61,8 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         files: usize,
     },
+    /// Streaming: commit → change latency, streaming throughput, expiring 1,000 snapshots.
+    Stream,
     /// Peak memory writing rows into a primary-key table with a 64 MB write buffer.
     PkMemory {
         /// Rows to write.
@@ -84,6 +88,7 @@ fn main() -> anyhow::Result<()> {
             } => workloads::append(rows, buckets, !unpartitioned).await,
             Cmd::Pk { rows } => workloads::pk(rows).await,
             Cmd::PkMemory { rows, buffer } => workloads::pk_memory(rows, &buffer).await,
+            Cmd::Stream => stream::run().await,
             #[cfg(feature = "sql")]
             Cmd::Sql { partitions, files } => sql::run(partitions, files).await,
         }

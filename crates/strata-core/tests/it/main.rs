@@ -12,5 +12,4 @@ mod lifecycle;
 mod pk;
 mod roundtrip;
 mod stream;
-mod stream_bench;
 mod stream_model;
