@@ -325,6 +325,12 @@ fn partitions_filter(table: &Table, text: &str) -> Result<Predicate> {
                 ))
             })?;
             let (k, v) = (k.trim(), v.trim());
+            if schema.partition_keys.is_empty() {
+                return Err(plan_err(format!(
+                    "table '{}' is not partitioned; leave out the partitions argument",
+                    table.name()
+                )));
+            }
             if !schema.partition_keys.iter().any(|p| p == k) {
                 return Err(plan_err(format!(
                     "'{k}' is not a partition column of '{}' (partition columns: {})",

@@ -281,7 +281,25 @@ impl StrataSession {
             LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => ResultKind::Done,
             _ => ResultKind::Rows,
         };
-        let stream = df.execute_stream().await?;
+        let insert_columns: Option<Vec<String>> = match df.logical_plan() {
+            LogicalPlan::Dml(d) => Some(
+                d.target
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let mut stream = match (df.execute_stream().await, &insert_columns) {
+            (Ok(s), _) => s,
+            (Err(e), Some(cols)) => return Err(name_null_error(e, cols)),
+            (Err(e), None) => return Err(e),
+        };
+        if let Some(cols) = insert_columns {
+            stream = name_null_errors(stream, cols);
+        }
         let r = StatementResult::stream(kind, stream);
         Ok(match kind {
             ResultKind::Done => r.with_message("OK"),
@@ -324,4 +342,44 @@ impl StrataSession {
             q(&ident.table)
         )
     }
+}
+
+/// DataFusion reports a NULL for a NOT NULL column of an INSERT by the input's column name
+/// (`column2` for VALUES); name the table's column instead.
+fn name_null_errors(
+    stream: datafusion::physical_plan::SendableRecordBatchStream,
+    columns: Vec<String>,
+) -> datafusion::physical_plan::SendableRecordBatchStream {
+    use futures::TryStreamExt;
+    let schema = stream.schema();
+    let mapped = stream.map_err(move |e| name_null_error(e, &columns));
+    Box::pin(datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, mapped))
+}
+
+fn name_null_error(
+    e: datafusion::error::DataFusionError,
+    columns: &[String],
+) -> datafusion::error::DataFusionError {
+    let msg = crate::error::user_message(&e);
+    match null_column(&msg) {
+        Some(c) => {
+            let name = c
+                .strip_prefix("column")
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| columns.get(n.wrapping_sub(1)))
+                .cloned()
+                .unwrap_or_else(|| c.to_string());
+            plan_err(format!(
+                "column '{name}' is NOT NULL but the inserted rows hold NULL in it"
+            ))
+        }
+        None => e,
+    }
+}
+
+/// The column named by Arrow's "declared as non-nullable" error.
+fn null_column(msg: &str) -> Option<&str> {
+    let rest = msg.split("Column '").nth(1)?;
+    let (name, tail) = rest.split_once('\'')?;
+    tail.contains("declared as non-nullable").then_some(name)
 }

@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used)]
 
 mod interop;
+mod plans;
 mod slt;
