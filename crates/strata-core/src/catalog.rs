@@ -274,6 +274,7 @@ impl Catalog {
             def.comment,
             chrono::Utc::now().timestamp_millis(),
         )?;
+        validate_merge_engine(&schema)?;
         let io = self.io.sub(&ident.path());
         let created = SchemaManager::new(io.clone(), ident.to_string())
             .commit(&schema)
@@ -326,6 +327,22 @@ impl Catalog {
         remove_empty_dirs(&self.io, &dir);
         Ok(())
     }
+}
+
+/// Builds the table's merge function once, so that an aggregate function that does not accept
+/// its column's type (or another bad merge option) is refused when the table is created.
+///
+/// # Errors
+/// [`Error::Invalid`] naming the field and function.
+pub fn validate_merge_engine(schema: &TableSchema) -> Result<()> {
+    if !schema.has_primary_key() {
+        return Ok(());
+    }
+    let opts = schema.core_options();
+    let kv = crate::kv::kv_schema(schema, None)?;
+    strata_lsm::merge::merge_function(opts.merge_engine()?, &opts, &kv)
+        .map(|_| ())
+        .map_err(|e| Error::Invalid(format!("table options: {e}")))
 }
 
 /// Best-effort removal of empty local directories below (and including) `dir`.

@@ -181,3 +181,32 @@ async fn bad_rows_leave_the_table_unchanged() {
         .unwrap_or_default();
     assert!(files.is_empty(), "aborted writes delete their files");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aggregate_function_that_does_not_fit_its_column_is_refused_at_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = catalog_at(dir.path());
+    catalog.create_database("db", false).await.unwrap();
+    let def = TableDefinition {
+        fields: vec![field("id", "INT"), field("name", "STRING")],
+        primary_keys: vec!["id".into()],
+        options: [
+            ("merge-engine", "aggregation"),
+            ("fields.name.aggregate-function", "sum"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        ..Default::default()
+    };
+    let e = catalog
+        .create_table(&Identifier::new("db", "agg"), def, false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("name") && e.contains("sum"), "{e}");
+    assert!(!catalog
+        .table_exists(&Identifier::new("db", "agg"))
+        .await
+        .unwrap());
+}
