@@ -680,6 +680,112 @@ impl FileIO {
         Ok(out)
     }
 
+    /// Unfinished uploads left on local disk by a process that died mid-write: object_store
+    /// stages every local write in a file `name#N` beside its destination and moves it into
+    /// place at the end, and its listings skip such files. Only local disk has them (an object
+    /// store keeps unfinished multipart uploads out of sight; expire those with a bucket
+    /// lifecycle rule). Empty on other backends.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the directory cannot be walked.
+    pub async fn list_staging_leftovers(&self, dir: &str) -> Result<Vec<FileStatus>> {
+        let Backend::Local(root) = &self.backend else {
+            return Ok(Vec::new());
+        };
+        let root = root.clone();
+        let dir = dir.to_string();
+        let walk = move || -> std::io::Result<Vec<FileStatus>> {
+            let mut out = Vec::new();
+            let mut stack = vec![dir
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .fold(root.clone(), |acc, s| acc.join(s))];
+            while let Some(d) = stack.pop() {
+                let entries = match std::fs::read_dir(&d) {
+                    Ok(e) => e,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                };
+                for e in entries {
+                    let e = e?;
+                    let ty = e.file_type()?;
+                    if ty.is_dir() {
+                        stack.push(e.path());
+                        continue;
+                    }
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if !is_staging_name(&name) {
+                        continue;
+                    }
+                    let meta = e.metadata()?;
+                    let modified = meta
+                        .modified()
+                        .ok()
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map_or(0, |d| d.as_millis() as i64);
+                    let rel = e.path();
+                    let rel = rel.strip_prefix(&root).unwrap_or(&rel);
+                    let logical: Vec<String> = rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect();
+                    out.push(FileStatus {
+                        path: logical.join("/"),
+                        size: meta.len(),
+                        last_modified_ms: modified,
+                    });
+                }
+            }
+            out.sort_by(|a, b| a.path.cmp(&b.path));
+            Ok(out)
+        };
+        let listed = tokio::task::spawn_blocking(walk)
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|r| r);
+        listed.map_err(|e| Error::Io {
+            op: "list unfinished uploads",
+            path: self.display_path(""),
+            source: Box::new(object_store::Error::Generic {
+                store: "LocalFileSystem",
+                source: Box::new(e),
+            }),
+        })
+    }
+
+    /// Deletes one file found by [`FileIO::list_staging_leftovers`]; a missing file is fine.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLocation`] for a name that is not a staging file; [`Error::Io`].
+    pub async fn delete_staging_leftover(&self, path: &str) -> Result<()> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let Backend::Local(root) = &self.backend else {
+            return Ok(());
+        };
+        if !is_staging_name(name) {
+            return Err(Error::InvalidLocation {
+                location: path.to_string(),
+                reason: "not an unfinished upload (name#N)".into(),
+            });
+        }
+        let p = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .fold(root.clone(), |acc, s| acc.join(s));
+        match std::fs::remove_file(&p) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::Io {
+                op: "delete",
+                path: path.to_string(),
+                source: Box::new(object_store::Error::Generic {
+                    store: "LocalFileSystem",
+                    source: Box::new(e),
+                }),
+            }),
+        }
+    }
+
     /// Removes an empty local directory (no-op on object stores, which have no directories).
     pub fn remove_empty_dir(&self, dir: &str) {
         if let Backend::Local(root) = &self.backend {
@@ -687,6 +793,13 @@ impl FileIO {
             let _ = std::fs::remove_dir(p);
         }
     }
+}
+
+/// Whether a file name is an object_store staging file (`name#N`, N digits).
+pub fn is_staging_name(name: &str) -> bool {
+    name.rsplit_once('#').is_some_and(|(base, n)| {
+        !base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// Whether a failed conditional put means "this store has no conditional puts": the client's
@@ -818,6 +931,42 @@ mod tests {
         );
         let sub = io.sub("a");
         assert_eq!(sub.list("s=x%3Ay").await.unwrap()[0].path, "s=x%3Ay/f");
+    }
+
+    #[tokio::test]
+    async fn staging_leftovers_are_listed_and_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let io = FileIO::open(dir.path().to_str().unwrap(), &HashMap::new()).unwrap();
+        io.write("t/bucket-0/data-1.parquet", "x").await.unwrap();
+        std::fs::write(dir.path().join("t/bucket-0/data-2.parquet#1"), "partial").unwrap();
+        std::fs::create_dir_all(dir.path().join("t/snapshot")).unwrap();
+        std::fs::write(dir.path().join("t/snapshot/snapshot-3#12"), "{").unwrap();
+        assert_eq!(
+            io.list("t/bucket-0").await.unwrap().len(),
+            1,
+            "listings skip them"
+        );
+        let t = io.sub("t");
+        let left: Vec<String> = t
+            .list_staging_leftovers("")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        assert_eq!(
+            left,
+            ["bucket-0/data-2.parquet#1", "snapshot/snapshot-3#12"]
+        );
+        for p in &left {
+            t.delete_staging_leftover(p).await.unwrap();
+        }
+        assert!(t.list_staging_leftovers("").await.unwrap().is_empty());
+        assert!(t
+            .delete_staging_leftover("bucket-0/data-1.parquet")
+            .await
+            .is_err());
+        assert!(is_staging_name("a#1") && !is_staging_name("a#b") && !is_staging_name("#1"));
     }
 
     #[tokio::test]

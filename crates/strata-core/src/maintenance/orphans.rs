@@ -13,6 +13,8 @@
 //! differently by another engine can only make us keep a file, never delete a used one.
 //! Metadata files (`schema/`, `snapshot/`, `tag/`, `consumer/`, `changelog/`, hints, branches)
 //! are never candidates. The safety window protects files of commits still in flight.
+//! On local disk, the unfinished uploads of a process that died mid-write (`name#N` staging
+//! files, which listings skip) are orphans too, wherever they are.
 //!
 //! Reference: `OrphanFilesClean`, `LocalOrphanFilesClean` (Paimon 0.9).
 
@@ -75,6 +77,7 @@ pub async fn remove_orphan_files(
     // List first: a file created after the listing is not a candidate at all, and one
     // committed after we read the metadata is younger than the window.
     let listing = table.io().list_recursive("").await?;
+    let staged = table.io().list_staging_leftovers("").await?;
     let used = used_names(table).await?;
     let limit = now - older_than.as_millis() as i64;
     let mut report = OrphanReport {
@@ -95,9 +98,27 @@ pub async fn remove_orphan_files(
             last_modified_ms: f.last_modified_ms,
         });
     }
+    // Unfinished uploads of dead processes (local disk: `name#N`, skipped by listings). No
+    // metadata can reference such a name; the window protects uploads still running.
+    for f in staged {
+        if f.last_modified_ms >= limit {
+            report.too_young += 1;
+            continue;
+        }
+        report.orphans.push(OrphanFile {
+            path: f.path,
+            size: f.size,
+            last_modified_ms: f.last_modified_ms,
+        });
+    }
+    report.orphans.sort_by(|a, b| a.path.cmp(&b.path));
     if !dry_run {
         for o in &report.orphans {
-            table.io().delete(&o.path).await?;
+            if strata_io::is_staging_name(o.path.rsplit('/').next().unwrap_or(&o.path)) {
+                table.io().delete_staging_leftover(&o.path).await?;
+            } else {
+                table.io().delete(&o.path).await?;
+            }
             tracing::info!(table = %table.name(), path = %o.path, bytes = o.size, "deleted orphan file");
         }
     }

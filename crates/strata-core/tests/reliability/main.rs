@@ -15,6 +15,8 @@
 #[path = "../it/common.rs"]
 #[allow(dead_code)]
 mod common;
+mod conflicts;
 mod faults;
 mod harness;
+mod procs;
 mod s3;
