@@ -210,3 +210,197 @@ async fn aggregate_function_that_does_not_fit_its_column_is_refused_at_create() 
         .await
         .unwrap());
 }
+
+// --- damaged metadata and data files, one per kind (issue 7) ---------------------------------
+
+/// The error of planning and reading the latest snapshot, as text.
+async fn scan_error(t: &strata_core::Table) -> String {
+    match t.new_scan().plan().await {
+        Err(e) => e.to_string(),
+        Ok(plan) => t
+            .new_read()
+            .collect(&plan)
+            .await
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "no error".into()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncated_and_empty_snapshot_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table_with_rows(dir.path()).await;
+    let p = dir.path().join("db.db/t/snapshot/snapshot-2");
+    let bytes = std::fs::read(&p).unwrap();
+    for cut in [bytes.len() / 2, 0] {
+        std::fs::write(&p, &bytes[..cut]).unwrap();
+        let err = scan_error(&t).await;
+        assert!(
+            err.contains("snapshot") && err.contains("snapshot-2") && err.contains("corrupt"),
+            "{cut} bytes: {err}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_truncated_and_future_schema_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    table_with_rows(dir.path()).await;
+    let p = dir.path().join("db.db/t/schema/schema-0");
+    let good = std::fs::read_to_string(&p).unwrap();
+    let future = good.replacen("\"version\" : 3", "\"version\" : 99", 1);
+    assert_ne!(future, good, "the schema file has a version field");
+    let cases = [
+        ("garbage", b"\x00\x01 not a schema".to_vec(), "corrupt"),
+        (
+            "truncated",
+            good.as_bytes()[..good.len() / 2].to_vec(),
+            "corrupt",
+        ),
+        ("future version", future.into_bytes(), "newer"),
+    ];
+    for (case, bytes, word) in cases {
+        std::fs::write(&p, &bytes).unwrap();
+        let err = catalog_at(dir.path())
+            .get_table(&Identifier::new("db", "t"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("schema") && err.contains("schema-0") && err.contains(word),
+            "{case}: {err}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_and_future_version_manifests_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = catalog_at(dir.path());
+    // Uncompressed manifests, so the test can edit a field in place.
+    let t = create_table(
+        &catalog,
+        "db.t",
+        vec![field("id", "INT")],
+        &[],
+        &[],
+        &[("manifest.compression", "null")],
+    )
+    .await;
+    write_rows(&t, &[json!({"id": 1})]).await;
+    let s = t.snapshot_manager().latest().await.unwrap().unwrap();
+    let metas = t
+        .manifest_store()
+        .read_list(&s.delta_manifest_list)
+        .await
+        .unwrap();
+    let name = &metas[0].file_name;
+    let p = dir.path().join("db.db/t/manifest").join(name);
+    let good = std::fs::read(&p).unwrap();
+
+    // A manifest entry starts with _VERSION = 2 (zig-zag varint 0x04) right after the block
+    // header that follows the header's sync marker (the file's last 16 bytes).
+    let sync = &good[good.len() - 16..];
+    let header_end = good.windows(16).position(|w| w == sync).unwrap() + 16;
+    let mut at = header_end;
+    for _ in 0..2 {
+        while good[at] & 0x80 != 0 {
+            at += 1;
+        }
+        at += 1;
+    }
+    assert_eq!(good[at], 0x04, "_VERSION = 2 at the first record");
+    let mut future = good.clone();
+    future[at] = 0x06; // _VERSION = 3
+    std::fs::write(&p, &future).unwrap();
+    let err = scan_error(&t).await;
+    assert!(
+        err.contains(name.as_str()) && err.contains("_VERSION = 3") && err.contains("unsupported"),
+        "{err}"
+    );
+
+    for (case, bytes) in [
+        ("garbage", b"Obj\x01 garbage".to_vec()),
+        ("truncated", good[..good.len() * 2 / 3].to_vec()),
+    ] {
+        std::fs::write(&p, &bytes).unwrap();
+        let err = scan_error(&t).await;
+        assert!(
+            err.contains("manifest") && err.contains(name.as_str()) && err.contains("corrupt"),
+            "{case}: {err}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_manifests_and_manifest_lists_are_named_with_causes() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table_with_rows(dir.path()).await;
+    let s = t.snapshot_manager().latest().await.unwrap().unwrap();
+    let store = t.manifest_store();
+    let manifest = store.read_list(&s.delta_manifest_list).await.unwrap()[0]
+        .file_name
+        .clone();
+    std::fs::remove_file(dir.path().join("db.db/t/manifest").join(&manifest)).unwrap();
+    let err = t.new_scan().plan().await.unwrap_err();
+    assert!(matches!(err, Error::MissingFile { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&manifest) && text.contains("possible causes"),
+        "{text}"
+    );
+    std::fs::remove_file(
+        dir.path()
+            .join("db.db/t/manifest")
+            .join(&s.base_manifest_list),
+    )
+    .unwrap();
+    let text = t.new_scan().plan().await.unwrap_err().to_string();
+    assert!(
+        text.contains(&s.base_manifest_list) && text.contains("manifest list"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncated_data_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table_with_rows(dir.path()).await;
+    let plan = t.new_scan().plan().await.unwrap();
+    let f = &plan.splits[0].files[0];
+    let p = dir.path().join("db.db/t/bucket-0").join(&f.file_name);
+    let bytes = std::fs::read(&p).unwrap();
+    for cut in [bytes.len() - 3, bytes.len() / 2, 4] {
+        std::fs::write(&p, &bytes[..cut]).unwrap();
+        let err = t.new_read().collect(&plan).await.unwrap_err().to_string();
+        assert!(err.contains(&f.file_name), "{cut} bytes: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_file_of_a_schema_that_does_not_exist_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = table_with_rows(dir.path()).await;
+    // Rewrite the newest manifest so that its data file claims schema 9.
+    let s = t.snapshot_manager().latest().await.unwrap().unwrap();
+    let store = t.manifest_store();
+    let name = store.read_list(&s.delta_manifest_list).await.unwrap()[0]
+        .file_name
+        .clone();
+    let mut entries = store.read_manifest(&name).await.unwrap();
+    for e in &mut entries {
+        e.file.schema_id = 9;
+    }
+    let bytes = strata_spec::manifest::encode_manifest(
+        &entries,
+        strata_spec::manifest::ManifestCompression::default(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("db.db/t/manifest").join(&name), bytes).unwrap();
+    let err = scan_error(&t).await;
+    assert!(
+        err.contains("schema 9") && err.contains("schema-9"),
+        "{err}"
+    );
+}
