@@ -6,6 +6,7 @@
 //! strata-bench pk [--rows N]         primary-key table: write, upsert 10 %, merged read,
 //!                                    one partition × 2 columns, full compaction (issue 3)
 //! strata-bench pk-memory [--rows N]  peak RSS writing N rows with a 64 MB write buffer
+//! strata-bench engines [--rows N]    aggregation / partial-update vs deduplicate, lookup changelog
 //! strata-bench stream                commit → change latency, streaming rate, expiring 1,000 snapshots
 //! strata-bench sql                   SQL planning over 10,000 files, count(*), pruning (issue 5;
 //!                                    build with `--features sql`)
@@ -13,6 +14,7 @@
 //! Build with `--release`; numbers from debug builds mean nothing.
 
 mod data;
+mod engines;
 mod report;
 #[cfg(feature = "sql")]
 mod sql;
@@ -61,6 +63,12 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         files: usize,
     },
+    /// Merge engines and the lookup changelog producer (issue 4).
+    Engines {
+        /// Rows per table.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+    },
     /// Streaming: commit → change latency, streaming throughput, expiring 1,000 snapshots.
     Stream,
     /// Peak memory writing rows into a primary-key table with a 64 MB write buffer.
@@ -89,6 +97,7 @@ fn main() -> anyhow::Result<()> {
             Cmd::Pk { rows } => workloads::pk(rows).await,
             Cmd::PkMemory { rows, buffer } => workloads::pk_memory(rows, &buffer).await,
             Cmd::Stream => stream::run().await,
+            Cmd::Engines { rows } => engines::run(rows).await,
             #[cfg(feature = "sql")]
             Cmd::Sql { partitions, files } => sql::run(partitions, files).await,
         }

@@ -1,0 +1,237 @@
+//! Issue 4 measurements on the 1,000,000-row workload: an aggregation table (sum, max,
+//! last_non_null_value, listagg over 4 columns) and a partial-update table (two sequence groups
+//! updated by alternating commits), each written and read next to the deduplicate table; and
+//! `changelog-producer = lookup` with compaction after every commit next to the same writes
+//! without a changelog.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType as ArrowType, Field, Schema};
+use futures::TryStreamExt;
+use strata_core::{Catalog, Identifier, Table, TableDefinition};
+use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
+use strata_spec::{DataField, DataType};
+
+use crate::report::{print, Step};
+
+const COLUMNS: [(&str, &str); 7] = [
+    ("id", "BIGINT NOT NULL"),
+    ("a", "BIGINT"),
+    ("b", "DOUBLE"),
+    ("s", "STRING"),
+    ("t", "STRING"),
+    ("g1", "BIGINT"),
+    ("g2", "BIGINT"),
+];
+
+fn batch(ids: &[i64], round: i64, which: u8) -> Result<RecordBatch> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", ArrowType::Int64, false),
+        Field::new("a", ArrowType::Int64, true),
+        Field::new("b", ArrowType::Float64, true),
+        Field::new("s", ArrowType::Utf8, true),
+        Field::new("t", ArrowType::Utf8, true),
+        Field::new("g1", ArrowType::Int64, true),
+        Field::new("g2", ArrowType::Int64, true),
+    ]));
+    // Partial update: group 1 = (a, b) under g1, group 2 = (s, t) under g2; alternate commits
+    // fill one group each.
+    let g1 = which != 2;
+    let g2 = which != 1;
+    let opt = |on: bool, v: i64| if on { Some(v) } else { None };
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from(ids.to_vec())),
+        Arc::new(Int64Array::from_iter(
+            ids.iter().map(|i| opt(g1, i % 1000 + round)),
+        )),
+        Arc::new(Float64Array::from_iter(ids.iter().map(|i| {
+            if g1 {
+                Some(*i as f64 * 0.5 + round as f64)
+            } else {
+                None
+            }
+        }))),
+        Arc::new(StringArray::from_iter(ids.iter().map(|i| {
+            if g2 {
+                Some(format!("s{}", i % 97))
+            } else {
+                None
+            }
+        }))),
+        Arc::new(StringArray::from_iter(ids.iter().map(|i| {
+            if g2 {
+                Some(format!("t{round}-{}", i % 13))
+            } else {
+                None
+            }
+        }))),
+        Arc::new(Int64Array::from_iter(ids.iter().map(|_| opt(g1, round)))),
+        Arc::new(Int64Array::from_iter(ids.iter().map(|_| opt(g2, round)))),
+    ];
+    Ok(RecordBatch::try_new(schema, cols)?)
+}
+
+async fn table(catalog: &Catalog, name: &str, options: &[(&str, &str)]) -> Result<Table> {
+    let ident = Identifier::parse(name, None)?;
+    catalog.create_database(&ident.database, true).await?;
+    let fields = COLUMNS
+        .iter()
+        .map(|(n, t)| Ok(DataField::new(-1, *n, DataType::parse(t)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut opts: BTreeMap<String, String> = BTreeMap::from([("bucket".into(), "4".into())]);
+    for (k, v) in options {
+        opts.insert(k.to_string(), v.to_string());
+    }
+    let def = TableDefinition {
+        fields,
+        partition_keys: vec![],
+        primary_keys: vec!["id".into()],
+        options: opts,
+        comment: None,
+    };
+    Ok(catalog.create_table(&ident, def, false).await?)
+}
+
+async fn write(t: &Table, rows: usize, round: i64, which: u8) -> Result<()> {
+    let mut w = t.new_write()?;
+    let ids: Vec<i64> = (0..rows as i64).collect();
+    for chunk in ids.chunks(65_536) {
+        w.write(&batch(chunk, round, which)?).await?;
+    }
+    let m = w.prepare_commit().await?;
+    let u = w.commit_user().to_string();
+    w.close().await?;
+    t.new_commit(&u).commit(m, BATCH_COMMIT_IDENTIFIER).await?;
+    Ok(())
+}
+
+async fn read(t: &Table) -> Result<usize> {
+    let plan = t.new_scan().plan().await?;
+    Ok(t.new_read()
+        .read_plan(&plan)
+        .try_fold(0usize, |n, b| async move { Ok(n + b.num_rows()) })
+        .await?)
+}
+
+async fn timed<F: std::future::Future<Output = Result<T>>, T>(f: F) -> Result<(T, Duration)> {
+    let s = Instant::now();
+    let v = f.await?;
+    Ok((v, s.elapsed()))
+}
+
+/// Write two commits (one per group) and read, for one engine; returns (write, read).
+async fn engine(
+    catalog: &Catalog,
+    name: &str,
+    options: &[(&str, &str)],
+    rows: usize,
+) -> Result<(Duration, Duration)> {
+    let t = table(catalog, name, options).await?;
+    let ((), w1) = timed(write(&t, rows, 1, 1)).await?;
+    let t = catalog.get_table(t.identifier()).await?;
+    let ((), w2) = timed(write(&t, rows, 2, 2)).await?;
+    let t = catalog.get_table(t.identifier()).await?;
+    let (n, r) = timed(read(&t)).await?;
+    anyhow::ensure!(n == rows, "{name}: read {n} rows, expected {rows}");
+    Ok((w1 + w2, r))
+}
+
+/// Runs the measurements.
+pub async fn run(rows: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let catalog = Catalog::open(dir.path().to_str().unwrap_or("."), &Default::default())?;
+    let (dw, dr) = engine(&catalog, "b.dedup", &[], rows).await?;
+    let (aw, ar) = engine(
+        &catalog,
+        "b.agg",
+        &[
+            ("merge-engine", "aggregation"),
+            ("fields.a.aggregate-function", "sum"),
+            ("fields.b.aggregate-function", "max"),
+            ("fields.s.aggregate-function", "last_non_null_value"),
+            ("fields.t.aggregate-function", "listagg"),
+        ],
+        rows,
+    )
+    .await?;
+    let (pw, pr) = engine(
+        &catalog,
+        "b.partial",
+        &[
+            ("merge-engine", "partial-update"),
+            ("fields.g1.sequence-group", "a,b"),
+            ("fields.g2.sequence-group", "s,t"),
+        ],
+        rows,
+    )
+    .await?;
+    print(
+        &format!(
+            "merge engines: {rows} rows, 2 commits, 4 buckets (reference: the deduplicate table)"
+        ),
+        &[
+            Step {
+                name: "aggregation write".into(),
+                time: aw,
+                reference: dw,
+                goal: Some(1.3),
+            },
+            Step {
+                name: "aggregation merged read".into(),
+                time: ar,
+                reference: dr,
+                goal: Some(1.3),
+            },
+            Step {
+                name: "partial-update write".into(),
+                time: pw,
+                reference: dw,
+                goal: Some(1.3),
+            },
+            Step {
+                name: "partial-update merged read".into(),
+                time: pr,
+                reference: dr,
+                goal: Some(1.3),
+            },
+        ],
+    );
+    // lookup changelog, compaction after every commit, vs the same writes without changelog
+    let commits = 5;
+    let per = rows / 10;
+    let mut times = Vec::new();
+    for (name, opts) in [
+        ("b.none", vec![]),
+        ("b.lookup", vec![("changelog-producer", "lookup")]),
+    ] {
+        let t = table(&catalog, name, &opts).await?;
+        let started = Instant::now();
+        for c in 0..commits {
+            let t = catalog.get_table(t.identifier()).await?;
+            let mut w = t.new_write()?;
+            let ids: Vec<i64> = (0..per as i64).map(|i| i * 7 + c).collect();
+            w.write(&batch(&ids, c, 0)?).await?;
+            let m = w.prepare_commit().await?;
+            let u = w.commit_user().to_string();
+            w.close().await?;
+            t.new_commit(&u).commit(m, BATCH_COMMIT_IDENTIFIER).await?;
+        }
+        times.push(started.elapsed());
+    }
+    print(
+        &format!(
+            "changelog-producer lookup: {commits} commits of {per} rows with compaction after each"
+        ),
+        &[Step {
+            name: "lookup changelog writes".into(),
+            time: times[1],
+            reference: times[0],
+            goal: Some(2.0),
+        }],
+    );
+    Ok(())
+}
