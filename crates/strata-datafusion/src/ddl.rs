@@ -223,3 +223,58 @@ fn describe(schema: &TableSchema) -> Result<StatementResult> {
         .collect();
     StatementResult::text_table(&["name", "type", "null", "key", "extras", "comment"], rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{parse, Command};
+    use strata_spec::{DataField, DataType};
+
+    #[test]
+    fn show_create_parses_back() {
+        let mut opts = BTreeMap::new();
+        opts.insert("bucket".to_string(), "4".to_string());
+        opts.insert("merge-engine".to_string(), "partial-update".to_string());
+        let schema = TableSchema::create(
+            vec![
+                DataField::new(0, "id", DataType::bigint()).with_description("it's the key"),
+                DataField::new(1, "dt", DataType::string()),
+                DataField::new(
+                    2,
+                    "m",
+                    DataType::parse("MAP<STRING, ROW<a INT, b DECIMAL(10, 2)>>").unwrap(),
+                ),
+            ],
+            vec!["dt".into()],
+            vec!["id".into(), "dt".into()],
+            opts,
+            Some("a table".into()),
+            0,
+        )
+        .unwrap();
+        let text = show_create("db", "t", &schema);
+        let Command::CreateTable(c) = parse(&text).unwrap() else {
+            panic!("{text}")
+        };
+        assert_eq!(c.name.0, vec!["db", "t"]);
+        assert_eq!(c.primary_keys, vec!["id", "dt"]);
+        assert_eq!(c.partition_keys, vec!["dt"]);
+        assert_eq!(c.comment.as_deref(), Some("a table"));
+        assert_eq!(c.columns[0].description.as_deref(), Some("it's the key"));
+        let again = TableSchema::create(
+            c.columns,
+            c.partition_keys,
+            c.primary_keys,
+            options_map(c.options).unwrap(),
+            c.comment,
+            0,
+        )
+        .unwrap();
+        assert_eq!(again.fields.len(), 3);
+        for (a, b) in again.fields.iter().zip(&schema.fields) {
+            assert_eq!(a.name, b.name);
+            assert_eq!(a.data_type.to_string(), b.data_type.to_string());
+        }
+        assert_eq!(again.options, schema.options);
+    }
+}
