@@ -208,6 +208,10 @@ impl StrataSession {
                 self.use_database(&name).await?;
                 StatementResult::done(format!("Using database {name}."))
             }
+            Command::FlinkSet { key, value } => StatementResult::done(format!(
+                "Flink setting '{key}' = '{value}' has no effect here (statements run in \
+                 batch mode; DataFusion settings are SET datafusion.<key> = <value>)."
+            )),
             Command::CreateTableAs(c) => dml::create_table_as(self, c).await,
             Command::InsertPartition {
                 overwrite,

@@ -45,6 +45,13 @@ pub(super) fn parse_create(c: &mut Cursor, stmt: &str) -> Result<Command, String
             if_not_exists,
         });
     }
+    if c.peek_kw("CATALOG") {
+        return Err(
+            "CREATE CATALOG is not supported: the warehouse is chosen when the session \
+                    starts (strata --warehouse …), and its catalog is `paimon`"
+                .into(),
+        );
+    }
     if !c.kw("TABLE") {
         return Ok(Command::Query(stmt.to_string()));
     }

@@ -204,6 +204,13 @@ pub enum Command {
         /// The condition text.
         condition: Option<String>,
     },
+    /// Flink's `SET 'key' = 'value'` (job settings; accepted, without effect here).
+    FlinkSet {
+        /// Setting key.
+        key: String,
+        /// Value.
+        value: String,
+    },
     /// Anything else: DataFusion's SQL (after rewriting hints and time travel).
     Query(String),
 }
@@ -244,6 +251,17 @@ pub fn parse(stmt: &str) -> Result<Command, String> {
         "CALL" => parse_call(&mut c),
         "INSERT" => parse_insert(&mut c, stmt),
         "DELETE" => parse_delete(&mut c),
+        "SET" if c.peek_at(1).is_some_and(|t| t.kind == lexer::TokKind::Str) => {
+            c.next();
+            let key = c.string("a setting key")?;
+            c.expect_punct('=')?;
+            let value = match c.next() {
+                Some(t) if matches!(t.kind, lexer::TokKind::Str | lexer::TokKind::Num) => t.text,
+                _ => return Err(c.err("expected a quoted value")),
+            };
+            c.end()?;
+            Ok(Command::FlinkSet { key, value })
+        }
         "UPDATE" => parse_update(&mut c),
         _ => Ok(Command::Query(stmt.to_string())),
     }

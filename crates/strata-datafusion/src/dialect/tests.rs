@@ -305,3 +305,21 @@ fn rewrites_time_travel() {
     let same = "SELECT version, ts FROM t";
     assert_eq!(rewrite(same, ph).unwrap().sql, same);
 }
+
+#[test]
+fn flink_settings_and_catalogs() {
+    assert_eq!(
+        p("SET 'execution.runtime-mode' = 'batch';"),
+        Command::FlinkSet {
+            key: "execution.runtime-mode".into(),
+            value: "batch".into()
+        }
+    );
+    assert!(matches!(
+        p("SET datafusion.execution.batch_size = 1024"),
+        Command::Query(_)
+    ));
+    assert!(parse("CREATE CATALOG c WITH ('type' = 'paimon')")
+        .unwrap_err()
+        .contains("--warehouse"));
+}
