@@ -310,6 +310,9 @@ async fn shell(session: &StrataSession, format: SqlFormat) -> Result<()> {
                 }
                 let text = std::mem::take(&mut buffer);
                 let _ = rl.add_history_entry(text.as_str());
+                if let Some(h) = &history {
+                    let _ = rl.save_history(h);
+                }
                 for stmt in split_statements(&text) {
                     if let Err(e) = run_one(session, &stmt, format, true).await {
                         eprintln!("error: {e}");
