@@ -126,6 +126,32 @@ impl Compactor {
         .await
     }
 
+    /// Merges in-memory sorted runs (older first) through the merge function.
+    async fn merge_in_memory(
+        &self,
+        runs: Vec<Vec<arrow_array::RecordBatch>>,
+        drop_retracts: bool,
+    ) -> Result<Vec<arrow_array::RecordBatch>> {
+        let streams = runs
+            .into_iter()
+            .filter(|r| !r.is_empty())
+            .map(|batches| futures::stream::iter(batches.into_iter().map(Ok)).boxed())
+            .collect::<Vec<_>>();
+        if streams.is_empty() {
+            return Ok(Vec::new());
+        }
+        merge_runs(
+            self.kv.clone(),
+            streams,
+            self.merge.clone(),
+            drop_retracts,
+            self.batch_size,
+        )
+        .map_err(lsm_err)
+        .try_collect()
+        .await
+    }
+
     /// The runs of levels ≥ `from` (each level one run, each level-0 file one run).
     fn runs_from(&self, from: usize) -> Vec<Vec<DataFileMeta>> {
         self.levels
@@ -292,7 +318,10 @@ impl Compactor {
         if !self.execute(unit, pending).await? {
             return Ok(false);
         }
-        let after = self.merged(self.runs_from(0), true).await?;
+        // after = before with the level-0 rows merged in (no second read of the higher levels)
+        let after = self
+            .merge_in_memory(vec![before.clone(), level0_rows], true)
+            .await?;
         if let Some(rows) = diff(
             &self.kv,
             &before,
