@@ -258,49 +258,6 @@ impl fmt::Display for Datum {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ordering_rules() {
-        assert_eq!(Datum::Null.paimon_cmp(&Datum::Int(-5)), Ordering::Less);
-        assert_eq!(
-            Datum::Double(f64::NAN).paimon_cmp(&Datum::Double(f64::INFINITY)),
-            Ordering::Greater
-        );
-        assert_eq!(
-            Datum::Double(-0.0).paimon_cmp(&Datum::Double(0.0)),
-            Ordering::Less
-        );
-        // UTF-8 byte order, not UTF-16: U+FF5E (3 bytes) > U+1F600 (4 bytes starting 0xF0)? no:
-        // 0xEF < 0xF0, so the emoji sorts after.
-        assert_eq!(
-            Datum::String("\u{ff5e}".into()).paimon_cmp(&Datum::String("\u{1f600}".into())),
-            Ordering::Less
-        );
-        assert_eq!(
-            Datum::Decimal {
-                unscaled: 150,
-                scale: 2
-            }
-            .paimon_cmp(&Datum::Decimal {
-                unscaled: 15,
-                scale: 1
-            }),
-            Ordering::Equal
-        );
-    }
-
-    #[test]
-    fn decimal_text() {
-        assert_eq!(format_decimal(1234, 2), "12.34");
-        assert_eq!(format_decimal(-5, 3), "-0.005");
-        assert_eq!(format_decimal(7, 0), "7");
-        assert_eq!(format_decimal(-12800, 2), "-128.00");
-    }
-}
-
 /// Parses a literal given as text into a value of `ty` (CLI partition specs, filters, CSV).
 /// Decimals are rounded half-up to the scale; timestamps accept `T` or a space and any number
 /// of fraction digits; binary accepts `0x…` hex or plain text (its UTF-8 bytes).
@@ -432,4 +389,47 @@ pub fn parse_decimal(text: &str, scale: u8) -> Option<i128> {
         v = if r * 2 >= div { q + 1 } else { q };
     }
     Some(if neg { -v } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordering_rules() {
+        assert_eq!(Datum::Null.paimon_cmp(&Datum::Int(-5)), Ordering::Less);
+        assert_eq!(
+            Datum::Double(f64::NAN).paimon_cmp(&Datum::Double(f64::INFINITY)),
+            Ordering::Greater
+        );
+        assert_eq!(
+            Datum::Double(-0.0).paimon_cmp(&Datum::Double(0.0)),
+            Ordering::Less
+        );
+        // UTF-8 byte order, not UTF-16: U+FF5E (3 bytes) > U+1F600 (4 bytes starting 0xF0)? no:
+        // 0xEF < 0xF0, so the emoji sorts after.
+        assert_eq!(
+            Datum::String("\u{ff5e}".into()).paimon_cmp(&Datum::String("\u{1f600}".into())),
+            Ordering::Less
+        );
+        assert_eq!(
+            Datum::Decimal {
+                unscaled: 150,
+                scale: 2
+            }
+            .paimon_cmp(&Datum::Decimal {
+                unscaled: 15,
+                scale: 1
+            }),
+            Ordering::Equal
+        );
+    }
+
+    #[test]
+    fn decimal_text() {
+        assert_eq!(format_decimal(1234, 2), "12.34");
+        assert_eq!(format_decimal(-5, 3), "-0.005");
+        assert_eq!(format_decimal(7, 0), "7");
+        assert_eq!(format_decimal(-12800, 2), "-128.00");
+    }
 }

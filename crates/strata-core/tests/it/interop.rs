@@ -430,7 +430,12 @@ async fn merge_engines_agree_with_java() {
     let Some(java) = strata_testkit::java() else {
         return;
     };
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<(&str, &str)>)> = vec![
+    type Case = (
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+        Vec<(&'static str, &'static str)>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "db.partial",
             vec![

@@ -350,7 +350,7 @@ async fn changelog_replayed_in_order_rebuilds_the_table() {
         let dir = tempfile::tempdir().unwrap();
         let catalog = catalog_at(dir.path());
         let name = "db.cl";
-        let t = create_table(
+        create_table(
             &catalog,
             name,
             vec![field("id", "INT"), field("v", "BIGINT")],
@@ -416,7 +416,6 @@ async fn changelog_replayed_in_order_rebuilds_the_table() {
             .iter()
             .map(|(k, v)| json!({"id": k, "v": v}))
             .collect();
-        let _ = &t;
         assert_same_rows(
             &read_rows(&reopen(&catalog, name).await, SnapshotSelector::Latest).await,
             &want,
