@@ -120,8 +120,11 @@ async fn run(catalog: Catalog, commits: u64, label: &str) {
         total.retries,
     );
     assert!(injected > 0, "{label}: no fault was injected");
+    // Correctness is the point, not throughput: with 5 % of *every* storage operation failing,
+    // an attempt that needs dozens of them often fails, and a full compaction of a large table
+    // rarely gets through; a writer gives up an operation after 50 attempts.
     assert!(
-        total.acked >= 4 * commits * 8 / 10,
+        total.acked >= 4 * commits * 6 / 10,
         "{label}: too few operations succeeded ({} of {})",
         total.acked,
         4 * commits
@@ -147,4 +150,45 @@ async fn faulty_commits_on_moto() {
         "moto (S3)",
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_acknowledgement_of_our_own_snapshot_is_read_back_not_cleaned_up() {
+    // The snapshot create lands, its answer is lost, and the client's retry is told "already
+    // exists". Treating that as a lost race would delete the manifests of a published snapshot.
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = catalog_at(dir.path());
+    let table = create_workload_table(&catalog).await;
+    let faulty = Arc::new(FaultyStore::new(
+        table.io().store(),
+        1,
+        FaultConfig {
+            lost_ack: 1.0,
+            ..Default::default()
+        },
+    ));
+    let f2 = faulty.clone();
+    let t = Table::load(table.io().wrapped(move |_| f2), table.identifier().clone())
+        .await
+        .unwrap();
+    let op = Op::Upsert(vec![(0, 1), (4, 2)]);
+    let msgs = write_op(&t, 0, &op).await.unwrap();
+    assert_eq!(
+        t.new_commit(&user(0))
+            .commit(msgs.clone(), 1)
+            .await
+            .unwrap(),
+        vec![1]
+    );
+    assert_eq!(faulty.stats.lost_acks.load(Ordering::SeqCst), 1);
+    assert!(t
+        .new_commit(&user(0))
+        .commit(msgs, 1)
+        .await
+        .unwrap()
+        .is_empty());
+    let op_of = |_: i32, _: u64| op.clone();
+    let r = check_table(&table, &op_of, &BTreeSet::from([(0, 0)]), "lost ack").await;
+    assert_eq!(r.landed.len(), 1);
+    assert_eq!(table.snapshot_manager().latest_id().await.unwrap(), Some(1));
 }
