@@ -7,6 +7,7 @@
 //!                                    one partition × 2 columns, full compaction (issue 3)
 //! strata-bench pk-memory [--rows N]  peak RSS writing N rows with a 64 MB write buffer
 //! strata-bench engines [--rows N]    aggregation / partial-update vs deduplicate, lookup changelog
+//! strata-bench plan                  TableScan::plan over 10,000 data files
 //! strata-bench stream                commit → change latency, streaming rate, expiring 1,000 snapshots
 //! strata-bench sql                   SQL planning over 10,000 files, count(*), pruning (issue 5;
 //!                                    build with `--features sql`)
@@ -69,6 +70,15 @@ enum Cmd {
         #[arg(long, default_value_t = 1_000_000)]
         rows: usize,
     },
+    /// Scan planning over many data files (issue 5's planning goal, without SQL).
+    Plan {
+        /// Partitions.
+        #[arg(long, default_value_t = 100)]
+        partitions: usize,
+        /// Files per partition.
+        #[arg(long, default_value_t = 100)]
+        files: usize,
+    },
     /// Streaming: commit → change latency, streaming throughput, expiring 1,000 snapshots.
     Stream,
     /// Peak memory writing rows into a primary-key table with a 64 MB write buffer.
@@ -97,6 +107,7 @@ fn main() -> anyhow::Result<()> {
             Cmd::Pk { rows } => workloads::pk(rows).await,
             Cmd::PkMemory { rows, buffer } => workloads::pk_memory(rows, &buffer).await,
             Cmd::Stream => stream::run().await,
+            Cmd::Plan { partitions, files } => workloads::plan(partitions, files).await,
             Cmd::Engines { rows } => engines::run(rows).await,
             #[cfg(feature = "sql")]
             Cmd::Sql { partitions, files } => sql::run(partitions, files).await,

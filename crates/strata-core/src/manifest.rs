@@ -81,11 +81,15 @@ impl ManifestStore {
     /// # Errors
     /// Missing or corrupt file.
     pub async fn read_manifest(&self, name: &str) -> Result<Vec<ManifestEntry>> {
+        // Manifest files are immutable (names are never reused): decoded ones are cached.
+        let key = self.io.display_path(&path::manifest_path(name));
+        if let Some(hit) = cache::get(&key) {
+            return Ok(hit.as_ref().clone());
+        }
         let bytes = self.read_bytes(name, "manifest").await?;
-        decode_manifest(&bytes).corrupt(
-            "manifest",
-            &self.io.display_path(&path::manifest_path(name)),
-        )
+        let entries = decode_manifest(&bytes).corrupt("manifest", &key)?;
+        cache::put(key, Arc::new(entries.clone()));
+        Ok(entries)
     }
 
     /// Reads an index manifest.
@@ -265,63 +269,116 @@ pub fn fold_entries(
     entries: impl IntoIterator<Item = ManifestEntry>,
     keep_unmatched_deletes: bool,
 ) -> Result<Vec<ManifestEntry>> {
-    let mut live: indexmap_like::OrderedMap = indexmap_like::OrderedMap::default();
-    for e in entries {
-        let id = e.identifier();
-        match e.kind {
-            FileKind::Add => {
-                if live.contains(&id) {
-                    return Err(Error::Corrupt {
-                        what: "manifest",
-                        path: e.file.file_name.clone(),
-                        reason: format!(
-                            "file {} of bucket {} level {} is added twice",
-                            e.file.file_name, e.bucket, e.file.level
-                        ),
-                    });
+    let entries: Vec<ManifestEntry> = entries.into_iter().collect();
+    // Keys borrow from the entries: no identifier is cloned (this runs for every planned file).
+    type Key<'a> = (
+        &'a [u8],
+        i32,
+        i32,
+        &'a str,
+        &'a [String],
+        Option<&'a [u8]>,
+        Option<&'a str>,
+    );
+    let mut alive = vec![false; entries.len()];
+    {
+        let mut index: rustc_hash::FxHashMap<Key<'_>, usize> =
+            rustc_hash::FxHashMap::with_capacity_and_hasher(entries.len(), Default::default());
+        for (i, e) in entries.iter().enumerate() {
+            let k: Key<'_> = (
+                &e.partition,
+                e.bucket,
+                e.file.level,
+                &e.file.file_name,
+                &e.file.extra_files,
+                e.file.embedded_index.as_deref(),
+                e.file.external_path.as_deref(),
+            );
+            match e.kind {
+                FileKind::Add => {
+                    if index.insert(k, i).is_some() {
+                        return Err(Error::Corrupt {
+                            what: "manifest",
+                            path: e.file.file_name.clone(),
+                            reason: format!(
+                                "file {} of bucket {} level {} is added twice",
+                                e.file.file_name, e.bucket, e.file.level
+                            ),
+                        });
+                    }
+                    alive[i] = true;
                 }
-                live.insert(id, e);
-            }
-            FileKind::Delete => {
-                if live.remove(&id).is_none() && keep_unmatched_deletes {
-                    live.insert(id, e);
-                }
+                FileKind::Delete => match index.remove(&k) {
+                    Some(j) => alive[j] = false,
+                    None => alive[i] = keep_unmatched_deletes,
+                },
             }
         }
     }
-    Ok(live.into_values())
+    Ok(entries
+        .into_iter()
+        .zip(alive)
+        .filter_map(|(e, a)| a.then_some(e))
+        .collect())
 }
 
-/// A tiny insertion-ordered map (keeps fold results deterministic without another dependency).
-mod indexmap_like {
+/// A process-wide cache of decoded manifests (they are immutable), bounded by entry count,
+/// evicting the least recently used. Repeated planning of one table (SQL sessions, streaming
+/// readers, writers restoring state) decodes each manifest once.
+mod cache {
     use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
 
-    use strata_spec::manifest::EntryIdentifier;
     use strata_spec::ManifestEntry;
 
+    /// Entries kept at most (a few hundred bytes each).
+    const CAPACITY: usize = 200_000;
+
     #[derive(Default)]
-    pub(super) struct OrderedMap {
-        index: HashMap<EntryIdentifier, usize>,
-        slots: Vec<Option<ManifestEntry>>,
+    struct Lru {
+        map: HashMap<String, (Arc<Vec<ManifestEntry>>, u64)>,
+        entries: usize,
+        tick: u64,
     }
 
-    impl OrderedMap {
-        pub(super) fn contains(&self, k: &EntryIdentifier) -> bool {
-            self.index.contains_key(k)
-        }
+    fn lru() -> &'static Mutex<Lru> {
+        static CACHE: OnceLock<Mutex<Lru>> = OnceLock::new();
+        CACHE.get_or_init(Mutex::default)
+    }
 
-        pub(super) fn insert(&mut self, k: EntryIdentifier, v: ManifestEntry) {
-            self.index.insert(k, self.slots.len());
-            self.slots.push(Some(v));
-        }
+    pub(super) fn get(key: &str) -> Option<Arc<Vec<ManifestEntry>>> {
+        let mut c = lru().lock().ok()?;
+        c.tick += 1;
+        let tick = c.tick;
+        c.map.get_mut(key).map(|(v, t)| {
+            *t = tick;
+            v.clone()
+        })
+    }
 
-        pub(super) fn remove(&mut self, k: &EntryIdentifier) -> Option<ManifestEntry> {
-            let i = self.index.remove(k)?;
-            self.slots.get_mut(i).and_then(Option::take)
+    pub(super) fn put(key: String, value: Arc<Vec<ManifestEntry>>) {
+        if value.len() > CAPACITY {
+            return;
         }
-
-        pub(super) fn into_values(self) -> Vec<ManifestEntry> {
-            self.slots.into_iter().flatten().collect()
+        let Ok(mut c) = lru().lock() else { return };
+        c.tick += 1;
+        let tick = c.tick;
+        c.entries += value.len();
+        if let Some((old, _)) = c.map.insert(key, (value, tick)) {
+            c.entries -= old.len();
+        }
+        while c.entries > CAPACITY {
+            let Some(oldest) = c
+                .map
+                .iter()
+                .min_by_key(|(_, (_, t))| *t)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some((v, _)) = c.map.remove(&oldest) {
+                c.entries -= v.len();
+            }
         }
     }
 }
