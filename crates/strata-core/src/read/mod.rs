@@ -40,7 +40,12 @@ pub struct TableRead {
 impl TableRead {
     /// A reader of all columns.
     pub fn new(table: Table) -> Self {
-        let batch_size = table.options().read_batch_size().unwrap_or(8192).max(1024);
+        // Paimon's `read.batch-size` default (1024) sizes row vectors; Arrow batches are cheaper
+        // per row when larger, so an unset option means 8192.
+        let batch_size = match table.options().get_explicit("read.batch-size") {
+            Some(_) => table.options().read_batch_size().unwrap_or(8192),
+            None => 8192,
+        };
         TableRead {
             table,
             projection: None,
