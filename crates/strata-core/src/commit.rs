@@ -639,31 +639,14 @@ impl TableCommit {
                 );
                 let mut out = Vec::new();
                 for e in base {
-                    let v = table.decode_partition(&e.partition)?;
-                    let hit = pred
-                        .eval(&|c| {
-                            fields
-                                .iter()
-                                .position(|f| f.name == c)
-                                .and_then(|i| v.get(i).cloned())
-                        })
-                        .unwrap_or(false);
-                    if hit {
+                    if table.partition_matches(&pred, &e.partition)? {
                         out.push(e.clone());
                     }
                 }
                 // New files must belong to the overwritten partition.
                 for e in delta {
-                    let v = table.decode_partition(&e.partition)?;
-                    let inside = pred
-                        .eval(&|c| {
-                            fields
-                                .iter()
-                                .position(|f| f.name == c)
-                                .and_then(|i| v.get(i).cloned())
-                        })
-                        .unwrap_or(false);
-                    if !inside {
+                    if !table.partition_matches(&pred, &e.partition)? {
+                        let v = table.decode_partition(&e.partition)?;
                         return Err(Error::Invalid(format!(
                             "overwrite of partition {} received a row of another partition ({})",
                             spec.iter()

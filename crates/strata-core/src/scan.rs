@@ -187,15 +187,7 @@ impl TableScan {
                     let ok = match partition_ok.get(&e.partition) {
                         Some(ok) => *ok,
                         None => {
-                            let values = table.decode_partition(&e.partition)?;
-                            let ok = pf
-                                .eval(&|c| {
-                                    partition_fields
-                                        .iter()
-                                        .position(|f| f.name == c)
-                                        .and_then(|i| values.get(i).cloned())
-                                })
-                                .unwrap_or(false);
+                            let ok = table.partition_matches(pf, &e.partition)?;
                             partition_ok.insert(e.partition.clone(), ok);
                             ok
                         }

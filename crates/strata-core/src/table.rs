@@ -200,6 +200,27 @@ impl Table {
         })
     }
 
+    /// Whether a serialized partition satisfies a predicate on partition columns (unknown
+    /// counts as no).
+    ///
+    /// # Errors
+    /// Corrupt partition bytes.
+    pub fn partition_matches(
+        &self,
+        pred: &crate::predicate::Predicate,
+        partition: &[u8],
+    ) -> Result<bool> {
+        let values = self.decode_partition(partition)?;
+        let keys = &self.schema.partition_keys;
+        Ok(pred
+            .eval(&|c| {
+                keys.iter()
+                    .position(|k| k == c)
+                    .and_then(|i| values.get(i).cloned())
+            })
+            .unwrap_or(false))
+    }
+
     /// The directory of a (partition, bucket) relative to the table root.
     ///
     /// # Errors

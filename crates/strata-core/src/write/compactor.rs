@@ -26,7 +26,7 @@ use strata_spec::{DataFileMeta, FileSource};
 use super::changelog_producer::{diff, key_set, DiffScope};
 
 use super::context::WriteContext;
-use super::merge_tree::{key_positions, lsm_err};
+use super::merge_tree::lsm_err;
 use super::message::CommitIncrement;
 use crate::error::{Error, Result};
 use crate::kv::{kv_file_meta, read_run};
@@ -96,34 +96,28 @@ impl Compactor {
         runs: Vec<Vec<DataFileMeta>>,
         drop_retracts: bool,
     ) -> Result<Vec<arrow_array::RecordBatch>> {
-        if runs.iter().all(Vec::is_empty) {
-            return Ok(Vec::new());
-        }
         let streams = runs
             .into_iter()
             .filter(|r| !r.is_empty())
-            .map(|files| {
-                read_run(
-                    self.ctx.table.clone(),
-                    self.dir.clone(),
-                    files,
-                    self.kv.clone(),
-                    self.batch_size,
-                )
-                .map(|b| b.map_err(|e| strata_lsm::Error::External(Box::new(e))))
-                .boxed()
-            })
+            .map(|files| self.run_stream(files))
             .collect();
-        merge_runs(
+        self.collect_merge(streams, drop_retracts).await
+    }
+
+    /// One sorted run of files as a stream for the LSM merge.
+    fn run_stream(
+        &self,
+        files: Vec<DataFileMeta>,
+    ) -> futures::stream::BoxStream<'static, strata_lsm::Result<arrow_array::RecordBatch>> {
+        read_run(
+            self.ctx.table.clone(),
+            self.dir.clone(),
+            files,
             self.kv.clone(),
-            streams,
-            self.merge.clone(),
-            drop_retracts,
             self.batch_size,
         )
-        .map_err(lsm_err)
-        .try_collect()
-        .await
+        .map(|b| b.map_err(|e| strata_lsm::Error::External(Box::new(e))))
+        .boxed()
     }
 
     /// Merges in-memory sorted runs (older first) through the merge function.
@@ -137,6 +131,17 @@ impl Compactor {
             .filter(|r| !r.is_empty())
             .map(|batches| futures::stream::iter(batches.into_iter().map(Ok)).boxed())
             .collect::<Vec<_>>();
+        self.collect_merge(streams, drop_retracts).await
+    }
+
+    /// Merges sorted runs through the merge function into memory.
+    async fn collect_merge(
+        &self,
+        streams: Vec<
+            futures::stream::BoxStream<'static, strata_lsm::Result<arrow_array::RecordBatch>>,
+        >,
+        drop_retracts: bool,
+    ) -> Result<Vec<arrow_array::RecordBatch>> {
         if streams.is_empty() {
             return Ok(Vec::new());
         }
@@ -168,20 +173,15 @@ impl Compactor {
         level: usize,
         pending: &mut CommitIncrement,
     ) -> Result<()> {
-        let mut files = self
-            .ctx
-            .rolling_writer(
-                self.dir.clone(),
-                Arc::new(self.kv.fields()),
-                self.ctx.table.options().changelog_file_prefix(),
-                Some(key_positions(&self.kv)),
-            )
-            .with_kind_column(Some(self.kv.kind_col()));
-        if let Err(e) = files.write(&rows).await {
-            files.abort().await;
-            return Err(e);
-        }
-        for f in files.finish().await? {
+        let mut files = self.ctx.kv_files(
+            self.dir.clone(),
+            &self.kv,
+            self.ctx.table.options().changelog_file_prefix(),
+        );
+        let written = files
+            .write_stream(futures::stream::iter([Ok(rows)]).boxed())
+            .await?;
+        for f in written {
             pending.compact_changelog.push(kv_file_meta(
                 &self.ctx.table,
                 &self.kv,
@@ -355,48 +355,22 @@ impl Compactor {
                 RewriteStep::Rewrite(runs) => {
                     let streams = runs
                         .iter()
-                        .map(|r| {
-                            read_run(
-                                self.ctx.table.clone(),
-                                self.dir.clone(),
-                                r.files.clone(),
-                                self.kv.clone(),
-                                self.batch_size,
-                            )
-                            .map(|b| b.map_err(|e| strata_lsm::Error::External(Box::new(e))))
-                            .boxed()
-                        })
+                        .map(|r| self.run_stream(r.files.clone()))
                         .collect();
-                    let mut merged = merge_runs(
+                    let merged = merge_runs(
                         self.kv.clone(),
                         streams,
                         self.merge.clone(),
                         drop_retracts,
                         self.batch_size,
                     );
-                    let mut files = self
-                        .ctx
-                        .rolling_writer(
-                            self.dir.clone(),
-                            Arc::new(self.kv.fields()),
-                            self.ctx.table.options().data_file_prefix(),
-                            Some(key_positions(&self.kv)),
-                        )
-                        .with_kind_column(Some(self.kv.kind_col()));
-                    while let Some(b) = merged.next().await {
-                        let b = match b {
-                            Ok(b) => b,
-                            Err(e) => {
-                                files.abort().await;
-                                return Err(lsm_err(e));
-                            }
-                        };
-                        if let Err(e) = files.write(&b).await {
-                            files.abort().await;
-                            return Err(e);
-                        }
-                    }
-                    for f in files.finish().await? {
+                    let mut files = self.ctx.kv_files(
+                        self.dir.clone(),
+                        &self.kv,
+                        self.ctx.table.options().data_file_prefix(),
+                    );
+                    let written = files.write_stream(merged.map_err(lsm_err).boxed()).await?;
+                    for f in written {
                         after.push(kv_file_meta(
                             &self.ctx.table,
                             &self.kv,

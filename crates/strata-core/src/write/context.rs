@@ -116,6 +116,23 @@ impl WriteContext {
         )
     }
 
+    /// A rolling writer of key-value files (data or changelog, by `prefix`) into `dir`, tracking
+    /// each file's key range and retract count.
+    pub fn kv_files(
+        &self,
+        dir: String,
+        kv: &strata_lsm::KvSchema,
+        prefix: String,
+    ) -> RollingFileWriter {
+        self.rolling_writer(
+            dir,
+            Arc::new(kv.fields()),
+            prefix,
+            Some(super::merge_tree::key_positions(kv)),
+        )
+        .with_kind_column(Some(kv.kind_col()))
+    }
+
     /// Metadata of a finished append-table file whose rows carry sequence numbers
     /// `min_seq..=max_seq`.
     ///

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, BooleanArray, Int64Array, Int8Array, RecordBatch};
 use async_trait::async_trait;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use strata_lsm::buffer::{SpillConfig, WriteBuffer};
 use strata_lsm::compact::universal::UniversalCompaction;
 use strata_lsm::levels::{KeyComparator, Levels};
@@ -125,15 +125,7 @@ impl MergeTreeWriter {
         let small_file_size = (ctx.target_file_size as f64 * opts.small_file_ratio()?) as u64;
         let producer = opts.changelog_producer()?;
         let changelog = if producer == ChangelogProducer::Input {
-            Some(
-                ctx.rolling_writer(
-                    dir.clone(),
-                    Arc::new(kv.fields()),
-                    opts.changelog_file_prefix(),
-                    Some(key_positions(&kv)),
-                )
-                .with_kind_column(Some(kv.kind_col())),
-            )
+            Some(ctx.kv_files(dir.clone(), &kv, opts.changelog_file_prefix()))
         } else {
             None
         };
@@ -227,26 +219,16 @@ impl MergeTreeWriter {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let mut stream = self.buffer.drain(self.batch_size).map_err(|e| {
+        let stream = self.buffer.drain(self.batch_size).map_err(|e| {
             Error::Invalid(format!("write buffer of {}: {e}", self.ctx.table.name()))
         })?;
-        let mut files = self
-            .ctx
-            .rolling_writer(
-                self.dir.clone(),
-                Arc::new(self.kv.fields()),
-                self.ctx.table.options().data_file_prefix(),
-                Some(key_positions(&self.kv)),
-            )
-            .with_kind_column(Some(self.kv.kind_col()));
-        while let Some(b) = stream.next().await {
-            let b = b.map_err(lsm_err)?;
-            if let Err(e) = files.write(&b).await {
-                files.abort().await;
-                return Err(e);
-            }
-        }
-        for f in files.finish().await? {
+        let mut files = self.ctx.kv_files(
+            self.dir.clone(),
+            &self.kv,
+            self.ctx.table.options().data_file_prefix(),
+        );
+        let written = files.write_stream(stream.map_err(lsm_err).boxed()).await?;
+        for f in written {
             let meta = kv_file_meta(&self.ctx.table, &self.kv, &f, 0, FileSource::Append)?;
             self.compactor.add_level0(meta.clone());
             self.pending.new_files.push(meta);

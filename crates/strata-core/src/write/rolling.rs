@@ -207,6 +207,29 @@ impl RollingFileWriter {
         std::mem::take(&mut self.closed)
     }
 
+    /// Writes every batch of `stream`, then finishes; on any error the files written so far
+    /// are deleted and the error returned.
+    ///
+    /// # Errors
+    /// The stream's first error, or an encoding or storage error.
+    pub async fn write_stream(
+        &mut self,
+        mut stream: futures::stream::BoxStream<'_, Result<RecordBatch>>,
+    ) -> Result<Vec<ClosedFile>> {
+        use futures::StreamExt;
+        while let Some(b) = stream.next().await {
+            let written = match b {
+                Ok(b) => self.write(&b).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
+                self.abort().await;
+                return Err(e);
+            }
+        }
+        self.finish().await
+    }
+
     /// Abandons the open file and deletes every file not yet handed out.
     pub async fn abort(&mut self) {
         if let Some(cur) = self.current.take() {

@@ -14,21 +14,7 @@ async fn messages(
     t: &strata_core::Table,
     rows: &[serde_json::Value],
 ) -> (String, Vec<strata_core::CommitMessage>) {
-    let batch = strata_core::json::json_to_batch(
-        rows,
-        &t.schema().fields,
-        strata_core::json::Origin {
-            source: "t",
-            first_row: 1,
-        },
-    )
-    .unwrap();
-    let mut w = t.new_write().unwrap();
-    w.write(&batch).await.unwrap();
-    let m = w.prepare_commit().await.unwrap();
-    let u = w.commit_user().to_string();
-    w.close().await.unwrap();
-    (u, m)
+    messages_with_kinds(t, rows, None).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -107,9 +107,9 @@ pub async fn create_table(
         .unwrap()
 }
 
-/// Writes JSON rows in one commit; returns the snapshot ids created.
-pub async fn write_rows(table: &Table, rows: &[Value]) -> Vec<i64> {
-    let batch = strata_core::json::json_to_batch(
+/// JSON rows as a batch of the table's columns.
+pub fn batch_of(table: &Table, rows: &[Value]) -> arrow_array::RecordBatch {
+    strata_core::json::json_to_batch(
         rows,
         &table.schema().fields,
         strata_core::json::Origin {
@@ -117,12 +117,38 @@ pub async fn write_rows(table: &Table, rows: &[Value]) -> Vec<i64> {
             first_row: 1,
         },
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// Writes rows with their row kinds (0 +I, 1 -U, 2 +U, 3 -D) and returns the commit messages.
+pub async fn messages_with_kinds(
+    table: &Table,
+    rows: &[Value],
+    kinds: Option<&[i8]>,
+) -> (String, Vec<strata_core::CommitMessage>) {
+    let batch = batch_of(table, rows);
     let mut w = table.new_write().unwrap();
-    w.write(&batch).await.unwrap();
+    let kinds = kinds.map(|k| arrow_array::Int8Array::from(k.to_vec()));
+    w.write_with_kinds(&batch, kinds.as_ref()).await.unwrap();
     let msgs = w.prepare_commit().await.unwrap();
     let user = w.commit_user().to_string();
     w.close().await.unwrap();
+    (user, msgs)
+}
+
+/// Writes rows with their row kinds in one commit; returns the snapshot ids created.
+pub async fn write_kinds(table: &Table, rows: &[Value], kinds: &[i8]) -> Vec<i64> {
+    let (user, msgs) = messages_with_kinds(table, rows, Some(kinds)).await;
+    table
+        .new_commit(&user)
+        .commit(msgs, strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER)
+        .await
+        .unwrap()
+}
+
+/// Writes JSON rows in one commit; returns the snapshot ids created.
+pub async fn write_rows(table: &Table, rows: &[Value]) -> Vec<i64> {
+    let (user, msgs) = messages_with_kinds(table, rows, None).await;
     table
         .new_commit(&user)
         .commit(msgs, strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER)

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use arrow_array::Int8Array;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -11,38 +10,6 @@ use strata_core::SnapshotSelector;
 use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
 
 use crate::common::*;
-
-fn seed() -> u64 {
-    let s = std::env::var("STRATA_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(rand::random);
-    eprintln!("seed: {s} (replay with STRATA_SEED={s})");
-    s
-}
-
-async fn write_kinds(t: &strata_core::Table, rows: &[Value], kinds: &[i8]) -> Vec<i64> {
-    let batch = strata_core::json::json_to_batch(
-        rows,
-        &t.schema().fields,
-        strata_core::json::Origin {
-            source: "t",
-            first_row: 1,
-        },
-    )
-    .unwrap();
-    let mut w = t.new_write().unwrap();
-    w.write_with_kinds(&batch, Some(&Int8Array::from(kinds.to_vec())))
-        .await
-        .unwrap();
-    let msgs = w.prepare_commit().await.unwrap();
-    let user = w.commit_user().to_string();
-    w.close().await.unwrap();
-    t.new_commit(&user)
-        .commit(msgs, BATCH_COMMIT_IDENTIFIER)
-        .await
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upserts_and_deletes_merge_on_read() {

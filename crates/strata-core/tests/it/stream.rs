@@ -5,14 +5,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use arrow_array::Int8Array;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use strata_core::json::batch_to_json;
 use strata_core::maintenance::{expire_snapshots, ExpireOptions};
 use strata_core::stream::{incremental_between, ChangeStream, StartingPosition, StreamScan};
 use strata_core::{Identifier, Table};
-use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
 
 use crate::common::*;
 
@@ -45,29 +43,6 @@ pub async fn take(t: &Table, s: &mut ChangeStream, n: usize) -> Vec<Change> {
         out.extend(changes_of(t, &b));
     }
     out
-}
-
-pub async fn write_kinds(t: &Table, rows: &[Value], kinds: &[i8]) -> Vec<i64> {
-    let batch = strata_core::json::json_to_batch(
-        rows,
-        &t.schema().fields,
-        strata_core::json::Origin {
-            source: "t",
-            first_row: 1,
-        },
-    )
-    .unwrap();
-    let mut w = t.new_write().unwrap();
-    w.write_with_kinds(&batch, Some(&Int8Array::from(kinds.to_vec())))
-        .await
-        .unwrap();
-    let msgs = w.prepare_commit().await.unwrap();
-    let user = w.commit_user().to_string();
-    w.close().await.unwrap();
-    t.new_commit(&user)
-        .commit(msgs, BATCH_COMMIT_IDENTIFIER)
-        .await
-        .unwrap()
 }
 
 fn kv(id: i64, v: &str) -> Value {

@@ -21,8 +21,9 @@ use strata_core::stream::{StartingPosition, StreamScan};
 use strata_core::{SnapshotSelector, Table};
 use tokio::sync::Mutex;
 
+use crate::common::write_kinds;
 use crate::common::*;
-use crate::stream::{changes_of, write_kinds, Change};
+use crate::stream::{changes_of, Change};
 
 type Record = Vec<(i64, String, Value)>;
 
