@@ -326,7 +326,7 @@ pub fn apply(model: &mut Model, w: i32, op: &Op) {
 }
 
 /// What the snapshots of a table say happened.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Replay {
     /// The model after every snapshot, applied in snapshot order.
     pub model: Model,
@@ -334,6 +334,10 @@ pub struct Replay {
     pub landed: BTreeSet<(i32, u64)>,
     /// COMPACT snapshots.
     pub compactions: usize,
+    /// Commits seen, to catch one applied twice.
+    seen: HashSet<(String, i64, CommitKind)>,
+    /// The last snapshot replayed.
+    pub last_id: i64,
 }
 
 /// Replays the snapshots of `table` through `op_of`. Fails when an operation landed twice or a
@@ -342,15 +346,34 @@ pub async fn replay(
     table: &Table,
     op_of: &dyn Fn(i32, u64) -> Op,
 ) -> std::result::Result<Replay, String> {
-    let snapshots: Vec<Snapshot> = table
-        .snapshot_manager()
-        .snapshots()
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut out = Replay::default();
-    let mut seen: HashSet<(String, i64, CommitKind)> = HashSet::new();
-    for s in &snapshots {
-        if !seen.insert((s.commit_user.clone(), s.commit_identifier, s.commit_kind)) {
+    let mut r = Replay::default();
+    replay_more(&mut r, table, op_of).await?;
+    Ok(r)
+}
+
+/// Continues a replay with the snapshots after `r.last_id` (snapshots never change and, with
+/// the workload's retention, never expire during a test).
+pub async fn replay_more(
+    out: &mut Replay,
+    table: &Table,
+    op_of: &dyn Fn(i32, u64) -> Op,
+) -> std::result::Result<(), String> {
+    let sm = table.snapshot_manager();
+    let ids = sm.list_ids().await.map_err(|e| e.to_string())?;
+    let from = out.last_id;
+    for id in ids.into_iter().filter(|id| *id > from) {
+        let s: Snapshot = sm.snapshot(id).await.map_err(|e| e.to_string())?;
+        if id != out.last_id + 1 {
+            return Err(format!(
+                "snapshot {id} follows snapshot {}: ids have a gap",
+                out.last_id
+            ));
+        }
+        out.last_id = id;
+        if !out
+            .seen
+            .insert((s.commit_user.clone(), s.commit_identifier, s.commit_kind))
+        {
             return Err(format!(
                 "snapshot {} repeats commit ({}, {}, {:?}): a commit was applied twice",
                 s.id, s.commit_user, s.commit_identifier, s.commit_kind
@@ -383,7 +406,7 @@ pub async fn replay(
         }
         apply(&mut out.model, w, &op);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The model as JSON rows.
@@ -397,6 +420,11 @@ pub fn model_rows(model: &Model) -> Vec<Value> {
 /// Every file any snapshot references (manifest lists, manifests, index manifest, data files)
 /// exists. Returns how many files were checked.
 pub async fn check_referenced_files_exist(table: &Table) -> usize {
+    check_referenced_files_exist_from(table, 1).await
+}
+
+/// As [`check_referenced_files_exist`] for the snapshots from id `first` on.
+pub async fn check_referenced_files_exist_from(table: &Table, first: i64) -> usize {
     let present: HashSet<String> = table
         .io()
         .list_recursive("")
@@ -415,7 +443,12 @@ pub async fn check_referenced_files_exist(table: &Table) -> usize {
         );
         checked.insert(p);
     };
-    for s in table.snapshot_manager().snapshots().await.unwrap() {
+    let sm = table.snapshot_manager();
+    for id in sm.list_ids().await.unwrap() {
+        if id < first {
+            continue;
+        }
+        let s = sm.snapshot(id).await.unwrap();
         let mut lists = vec![s.base_manifest_list.clone(), s.delta_manifest_list.clone()];
         lists.extend(s.changelog_manifest_list.clone());
         if let Some(i) = &s.index_manifest {
@@ -450,7 +483,22 @@ pub async fn check_table(
     acked: &BTreeSet<(i32, u64)>,
     context: &str,
 ) -> Replay {
-    let r = replay(table, op_of)
+    let mut r = Replay::default();
+    check_table_more(&mut r, table, op_of, acked, context).await;
+    r
+}
+
+/// As [`check_table`], continuing the replay `r` (only new snapshots are read and have their
+/// files checked).
+pub async fn check_table_more(
+    r: &mut Replay,
+    table: &Table,
+    op_of: &dyn Fn(i32, u64) -> Op,
+    acked: &BTreeSet<(i32, u64)>,
+    context: &str,
+) {
+    let first_new = r.last_id + 1;
+    replay_more(r, table, op_of)
         .await
         .unwrap_or_else(|e| panic!("{context}: {e}"));
     for a in acked {
@@ -463,6 +511,5 @@ pub async fn check_table(
     }
     let rows = read_rows(table, strata_core::SnapshotSelector::Latest).await;
     assert_same_rows(&rows, &model_rows(&r.model), context);
-    check_referenced_files_exist(table).await;
-    r
+    check_referenced_files_exist_from(table, first_new).await;
 }
