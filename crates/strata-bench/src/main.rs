@@ -24,6 +24,11 @@ mod workloads;
 
 use clap::{Parser, Subcommand};
 
+/// jemalloc, as the `strata` CLI uses: glibc's allocator hands freed column buffers back to
+/// the kernel and page-faults them in again, batch after batch.
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     name = "strata-bench",

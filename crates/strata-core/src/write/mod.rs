@@ -60,7 +60,9 @@ pub trait BucketWriter: Send {
 }
 
 enum Msg {
-    Write(RecordBatch, Option<Int8Array>),
+    /// Rows for the bucket: the rows `rows` of the batch (all of it when `None`), selected by
+    /// the bucket's task so that copying them runs on every core while the caller routes on.
+    Write(RecordBatch, Option<Vec<u32>>, Option<Int8Array>),
     Prepare(bool, oneshot::Sender<Result<CommitIncrement>>),
     Compact(bool, oneshot::Sender<Result<()>>),
     Abort(oneshot::Sender<()>),
@@ -76,9 +78,20 @@ async fn run_writer(mut writer: Box<dyn BucketWriter>, mut rx: mpsc::Receiver<Ms
     let mut failed: Option<Error> = None;
     while let Some(msg) = rx.recv().await {
         match msg {
-            Msg::Write(b, k) => {
+            Msg::Write(b, rows, k) => {
                 if failed.is_none() {
-                    if let Err(e) = writer.write(b, k).await {
+                    let selected = match rows {
+                        Some(rows) => take_rows(&b, &rows).and_then(|b| {
+                            let k = k.as_ref().map(|k| take_kinds(k, &rows)).transpose()?;
+                            Ok((b, k))
+                        }),
+                        None => Ok((b, k)),
+                    };
+                    let written = match selected {
+                        Ok((b, k)) => writer.write(b, k).await,
+                        Err(e) => Err(e),
+                    };
+                    if let Err(e) = written {
                         failed = Some(e);
                     }
                 }
@@ -275,15 +288,15 @@ impl TableWrite {
         }
         let groups = self.router.route(&batch)?;
         for g in groups {
-            let sub = take_rows(&batch, &g.rows)?;
-            let sub_kinds = match &kinds {
-                None => None,
-                Some(k) => Some(take_kinds(k, &g.rows)?),
-            };
             if self.assigner.is_some() {
+                let sub = take_rows(&batch, &g.rows)?;
+                let sub_kinds = kinds.as_ref().map(|k| take_kinds(k, &g.rows)).transpose()?;
                 self.send_dynamic(g.partition, sub, sub_kinds).await?;
             } else {
-                self.send(g.partition, g.bucket, sub, sub_kinds).await?;
+                let all = g.rows.len() == batch.num_rows();
+                let rows = (!all).then_some(g.rows);
+                self.send(g.partition, g.bucket, batch.clone(), rows, kinds.clone())
+                    .await?;
             }
         }
         Ok(())
@@ -320,13 +333,17 @@ impl TableWrite {
         for (r, b) in buckets.iter().enumerate() {
             by_bucket.entry(*b).or_default().push(r as u32);
         }
+        let all = by_bucket.len() == 1;
         for (bucket, rows) in by_bucket {
-            let sub = take_rows(&batch, &rows)?;
-            let sub_kinds = match &kinds {
-                None => None,
-                Some(k) => Some(take_kinds(k, &rows)?),
-            };
-            self.send(partition.clone(), bucket, sub, sub_kinds).await?;
+            let rows = (!all).then_some(rows);
+            self.send(
+                partition.clone(),
+                bucket,
+                batch.clone(),
+                rows,
+                kinds.clone(),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -350,6 +367,7 @@ impl TableWrite {
         partition: Vec<u8>,
         bucket: i32,
         batch: RecordBatch,
+        rows: Option<Vec<u32>>,
         kinds: Option<Int8Array>,
     ) -> Result<()> {
         let key = (partition, bucket);
@@ -361,7 +379,7 @@ impl TableWrite {
             .slots
             .get_mut(&key)
             .ok_or_else(|| Error::Internal("bucket writer vanished".into()))?;
-        if slot.tx.send(Msg::Write(batch, kinds)).await.is_err() {
+        if slot.tx.send(Msg::Write(batch, rows, kinds)).await.is_err() {
             return Err(Self::task_error(slot).await);
         }
         Ok(())
