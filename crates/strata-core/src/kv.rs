@@ -85,8 +85,12 @@ pub async fn read_kv_file(
     // For each target column: the file column that holds it (by field id), if any.
     let targets = kv.fields();
     let mut mapped: Vec<Option<DataField>> = Vec::with_capacity(targets.len());
-    for t in &targets {
-        let m = if t.id == SEQUENCE_NUMBER_FIELD_ID || t.id == VALUE_KIND_FIELD_ID {
+    for (i, t) in targets.iter().enumerate() {
+        let m = if i < kv.num_keys() && kv.key_value_index(i).is_some() {
+            // A key column equals the value column it was projected from: decoding the value
+            // column once serves both.
+            None
+        } else if t.id == SEQUENCE_NUMBER_FIELD_ID || t.id == VALUE_KIND_FIELD_ID {
             data_kv.iter().find(|f| f.id == t.id).cloned()
         } else if t.id >= KEY_FIELD_ID_START {
             data_kv.iter().find(|f| f.id == t.id).cloned()
@@ -122,7 +126,8 @@ pub async fn read_kv_file(
     };
     let target_schema = kv.arrow_schema();
     let kv = kv.clone();
-    // Thin-mode files (no _KEY_ columns): take keys from the value columns.
+    // Keys read through their value columns (and thin-mode files, which have no _KEY_
+    // columns): take them from the value columns.
     let key_from_value: Vec<Option<usize>> = (0..kv.num_keys())
         .map(|k| {
             if mapped[k].is_none() {

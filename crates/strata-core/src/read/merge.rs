@@ -17,9 +17,9 @@ use strata_lsm::merge_sort::merge_runs;
 use strata_lsm::KvSchema;
 use strata_spec::options::MergeEngine;
 
-use super::{finish_batch, TableRead};
+use super::{finish_batch, spawn_stream, TableRead};
 use crate::error::{arrow_err, Error, Result};
-use crate::kv::{key_comparator, kv_schema, read_kv_file, read_run};
+use crate::kv::{key_comparator, kv_schema, read_run};
 use crate::scan::DataSplit;
 use crate::write::merge_tree_lsm_err as lsm_err;
 
@@ -57,35 +57,38 @@ pub(super) async fn read_pk_split(
     let out_schema = read.output_schema();
     let filter = read.filter.clone();
     let value_schema = strata_format::arrow_convert::arrow_schema(&kv.value_fields);
-    let merged: BoxStream<'static, Result<RecordBatch>> = if split.raw_convertible {
-        let (table, dir, kv) = (table.clone(), dir.clone(), kv.clone());
-        stream::iter(split.files.clone())
-            .then(move |f| {
-                let (table, dir, kv) = (table.clone(), dir.clone(), kv.clone());
-                async move { read_kv_file(&table, &dir, &f, &kv, batch_size).await }
+    if split.raw_convertible {
+        // One run per key range and no retracts: the value columns are the rows.
+        let read_fields = Arc::new(read.read_fields());
+        let files = read.file_reads(split, &split.files, &read_fields).await?;
+        return Ok(super::read_files(files)
+            .and_then(move |b| {
+                futures::future::ready(finish_batch(b, filter.as_ref(), &out_schema))
             })
-            .try_flatten()
-            .boxed()
-    } else {
-        let cmp = key_comparator(&schema);
-        let sections = interval_partition(&split.files, &cmp);
-        let (table, dir, kv2) = (table.clone(), dir.clone(), kv.clone());
-        stream::iter(sections)
-            .map(move |runs| {
-                let streams = runs
-                    .into_iter()
-                    .map(|r| {
-                        read_run(table.clone(), dir.clone(), r.files, kv2.clone(), batch_size)
-                            .map(|b| b.map_err(|e| strata_lsm::Error::External(Box::new(e))))
-                            .boxed()
-                    })
-                    .collect();
-                merge_runs(kv2.clone(), streams, merge.clone(), true, batch_size)
-                    .map(|b| b.map_err(lsm_err))
-            })
-            .flatten()
-            .boxed()
-    };
+            .try_filter(|b| futures::future::ready(b.num_rows() > 0))
+            .boxed());
+    }
+    let cmp = key_comparator(&schema);
+    let sections = interval_partition(&split.files, &cmp);
+    let kv2 = kv.clone();
+    let merged = stream::iter(sections)
+        .map(move |runs| {
+            // Each run is decoded on its own task while this one merges.
+            let streams = runs
+                .into_iter()
+                .map(|r| {
+                    spawn_stream(
+                        read_run(table.clone(), dir.clone(), r.files, kv2.clone(), batch_size),
+                        2,
+                    )
+                    .map(|b| b.map_err(|e| strata_lsm::Error::External(Box::new(e))))
+                    .boxed()
+                })
+                .collect();
+            merge_runs(kv2.clone(), streams, merge.clone(), true, batch_size)
+                .map(|b| b.map_err(lsm_err))
+        })
+        .flatten();
     Ok(merged
         .and_then(move |b| {
             let r = values_of(&b, &kv, &value_schema)

@@ -16,7 +16,7 @@ use arrow_array::{new_null_array, ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use strata_format::{arrow_convert, read_data_file, FileFormat, ReadOptions};
-use strata_spec::{DataField, TableSchema};
+use strata_spec::{DataField, DataFileMeta, TableSchema};
 
 mod merge;
 
@@ -25,8 +25,13 @@ use crate::predicate::Predicate;
 use crate::scan::{DataSplit, Plan};
 use crate::table::Table;
 
-/// Files decoded ahead of the consumer.
+/// Files (and splits) decoded ahead of the consumer.
 const PREFETCH: usize = 2;
+
+/// Batches a split decodes ahead of the consumer: enough that the next split's decoding
+/// overlaps the whole of the current one's consumption (order stays split by split), small
+/// enough to bound memory (`PREFETCH` × this many batches).
+const SPLIT_LOOKAHEAD: usize = 16;
 
 /// Reads splits of one table.
 #[derive(Debug, Clone)]
@@ -130,14 +135,18 @@ impl TableRead {
     pub fn read_plan(&self, plan: &Plan) -> BoxStream<'static, Result<RecordBatch>> {
         let me = self.clone();
         let splits = plan.splits.clone();
-        // Splits are decoded on their own tasks, a few ahead, so buckets use every core.
+        // Splits are opened and decoded on their own tasks, a few ahead, so buckets use every
+        // core while the output stays in split order.
         stream::iter(splits)
             .map(move |s| {
                 let me = me.clone();
-                async move { me.read_split(&s).await.map(spawn_stream) }
+                futures::future::ready(spawn_open(
+                    async move { me.read_split(&s).await },
+                    SPLIT_LOOKAHEAD,
+                ))
             })
             .buffered(PREFETCH)
-            .try_flatten()
+            .flatten()
             .boxed()
     }
 
@@ -153,18 +162,36 @@ impl TableRead {
             return merge::read_pk_split(self, split).await;
         }
         let read_fields = Arc::new(self.read_fields());
-        let out_fields = self.output_fields();
-        let out_schema = arrow_convert::arrow_schema(&out_fields);
+        let out_schema = self.output_schema();
         let filter = self.filter.clone();
-        let mut file_streams = Vec::new();
+        let files = self.file_reads(split, &split.files, &read_fields).await?;
+        let stream = read_files(files)
+            .and_then(move |batch| {
+                futures::future::ready(finish_batch(batch, filter.as_ref(), &out_schema))
+            })
+            .try_filter(|b| futures::future::ready(b.num_rows() > 0));
+        Ok(stream.boxed())
+    }
+
+    /// Readers of `files` of `split` that yield `read_fields` (today's schema, by field id).
+    ///
+    /// # Errors
+    /// A missing schema file.
+    async fn file_reads(
+        &self,
+        split: &DataSplit,
+        files: &[DataFileMeta],
+        read_fields: &Arc<Vec<DataField>>,
+    ) -> Result<Vec<FileRead>> {
         let dir = self.table.bucket_path(&split.partition, split.bucket)?;
-        for f in &split.files {
+        let mut out = Vec::with_capacity(files.len());
+        for f in files {
             let data_schema = self.table.schema_manager().schema(f.schema_id).await?;
             let path = match &f.external_path {
                 Some(p) => p.clone(),
                 None => format!("{dir}/{}", f.file_name),
             };
-            file_streams.push(FileRead {
+            out.push(FileRead {
                 table: self.table.clone(),
                 path,
                 file_size: f.file_size as u64,
@@ -173,17 +200,7 @@ impl TableRead {
                 batch_size: self.batch_size,
             });
         }
-        let stream = stream::iter(file_streams)
-            .map(|fr| async move { Ok::<_, Error>(spawn_stream(fr.open().await?)) })
-            .buffered(PREFETCH)
-            .try_flatten()
-            .and_then(move |batch| {
-                let filter = filter.clone();
-                let out_schema = out_schema.clone();
-                async move { finish_batch(batch, filter.as_ref(), &out_schema) }
-            })
-            .try_filter(|b| futures::future::ready(b.num_rows() > 0));
-        Ok(stream.boxed())
+        Ok(out)
     }
 
     /// Reads a whole plan into memory (tests, small tables).
@@ -313,12 +330,42 @@ fn evolve(
     .map_err(arrow_err("mapping columns of an older schema"))
 }
 
-/// Drives a stream on its own task, handing batches over through a small channel.
+/// Streams files one after another, each opened and decoded on its own task, [`PREFETCH`]
+/// files ahead.
+fn read_files(files: Vec<FileRead>) -> BoxStream<'static, Result<RecordBatch>> {
+    stream::iter(files)
+        .map(|fr| futures::future::ready(spawn_open(fr.open(), 2)))
+        .buffered(PREFETCH)
+        .flatten()
+        .boxed()
+}
+
+/// Drives a stream on its own task, handing batches over through a channel of `capacity`.
 pub(crate) fn spawn_stream(
-    mut s: BoxStream<'static, Result<RecordBatch>>,
+    s: BoxStream<'static, Result<RecordBatch>>,
+    capacity: usize,
 ) -> BoxStream<'static, Result<RecordBatch>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    spawn_open(async move { Ok(s) }, capacity)
+}
+
+/// Opens a stream and drives it on its own task from now on — not only once the consumer
+/// reaches it — handing batches over through a channel of `capacity`. An error opening it is
+/// the stream's only item; the task stops at the first error or when the consumer goes away.
+pub(crate) fn spawn_open<F>(open: F, capacity: usize) -> BoxStream<'static, Result<RecordBatch>>
+where
+    F: std::future::Future<Output = Result<BoxStream<'static, Result<RecordBatch>>>>
+        + Send
+        + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(capacity.max(1));
     tokio::spawn(async move {
+        let mut s = match open.await {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        };
         while let Some(item) = s.next().await {
             let stop = item.is_err();
             if tx.send(item).await.is_err() || stop {
