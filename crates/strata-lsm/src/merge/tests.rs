@@ -632,13 +632,42 @@ fn aggregation_configuration_errors_name_the_field() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("'v'"), "{e}");
+    for function in ["rbm32", "hll_sketch", "theta_sketch"] {
+        // Java's check: the column must be VARBINARY / BYTES (not BINARY, not STRING)
+        for ty in ["INT", "STRING", "BINARY(8)"] {
+            let sc = schema(&[("n", ty)], &[]);
+            let e = engine(
+                MergeEngine::Aggregation,
+                &[("fields.n.aggregate-function", function)],
+                &sc,
+            )
+            .unwrap_err();
+            assert!(
+                e.to_string().contains("'n'") && e.to_string().contains(function),
+                "{e}"
+            );
+        }
+        for ty in ["BYTES", "VARBINARY(100)"] {
+            let sc = schema(&[("n", ty)], &[]);
+            engine(
+                MergeEngine::Aggregation,
+                &[("fields.n.aggregate-function", function)],
+                &sc,
+            )
+            .unwrap();
+        }
+    }
+    let sc_bytes = schema(&[("n", "BYTES")], &[]);
     let e = engine(
         MergeEngine::Aggregation,
-        &[("fields.n.aggregate-function", "rbm32")],
-        &sc,
+        &[("fields.n.aggregate-function", "rbm64")],
+        &sc_bytes,
     )
     .unwrap_err();
-    assert!(e.to_string().contains("not supported yet"), "{e}");
+    assert!(
+        e.to_string().contains("'n'") && e.to_string().contains("rbm64"),
+        "{e}"
+    );
     let e = engine(
         MergeEngine::Aggregation,
         &[
@@ -802,4 +831,130 @@ fn collection_functions() {
             "[{k: 2, v: z}, {k: 3, v: w}]", // upsert by k, then k = 1 retracted
         ]
     );
+}
+
+fn hex(h: &str) -> Datum {
+    Datum::Bytes(
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect(),
+    )
+}
+
+/// Inputs made by Java Paimon 0.9 (`RoaringBitmap32.bitmapOf`, `HllSketchUtil.sketchOf`,
+/// `ThetaSketch.sketchOf`) and the merged bytes its `FieldRoaringBitmap32Agg`,
+/// `FieldHllSketchAgg` and `FieldThetaSketchAgg` return for them.
+mod java_vectors {
+    /// bitmapOf(1, 2, 3, 100000)
+    pub const RBM_A: &str = "3a300000020000000000020001000000180000001e000000010002000300a086";
+    /// bitmapOf(3..=20)
+    pub const RBM_B: &str = "3b3000000100001100010003001100";
+    /// agg(RBM_A, RBM_B): run containers after `runOptimize`
+    pub const RBM_AB: &str = "3b300100010000130001000000010001001300a086";
+    /// sketchOf(1..=5): LIST mode
+    pub const HLL_A: &str = "0201070c030805002bf2fb06862ff90d7581660781bc5d067b65e608";
+    /// sketchOf(3..=20): SET mode
+    pub const HLL_B: &str = "0301070c050800011200000081bc5d06cef05b1f464ab704c87a2404db522d04b05b4612ae3c8811c1e91705d216730734a2610e75816607f671f206b83ff9076ec534067b65e608fc2d420ac3dd51047c74b907";
+    /// agg(HLL_A, HLL_B)
+    pub const HLL_AB: &str = "0301070c0508000114000000862ff90d81bc5d067c74b907c3dd5104464ab704c87a24042bf2fb06cef05b1fb05b46127b65e608d2167307ae3c881134a2610e75816607f671f206b83ff9076ec53406db522d04fc2d420ac1e91705";
+    /// sketchOf(1, 2, 3)
+    pub const THETA_A: &str =
+        "02030300001acc93030000000000803f15f97dcbbd86a105c397fc1281709d1eba40b3c1da06695d";
+    /// sketchOf(3, 4)
+    pub const THETA_B: &str = "02030300001acc93020000000000803f40de2ee1c9db3d08ba40b3c1da06695d";
+    /// agg(THETA_A, THETA_B)
+    pub const THETA_AB: &str = "02030300001acc93040000000000803f15f97dcbbd86a10540de2ee1c9db3d08c397fc1281709d1eba40b3c1da06695d";
+}
+
+#[test]
+fn bitmap_and_sketch_aggregates_match_java() {
+    use java_vectors::*;
+    let sc = schema(
+        &[("r", "BYTES"), ("h", "VARBINARY(1000)"), ("t", "BYTES")],
+        &[],
+    );
+    let opts = [
+        ("fields.r.aggregate-function", "rbm32"),
+        ("fields.h.aggregate-function", "hll_sketch"),
+        ("fields.t.aggregate-function", "theta_sketch"),
+    ];
+    let mf = engine(MergeEngine::Aggregation, &opts, &sc).unwrap();
+    let rows = [
+        row(1, 0, I, vec![hex(RBM_A), hex(HLL_A), hex(THETA_A)]),
+        // nulls leave the state as it is
+        row(1, 1, I, vec![Null, Null, Null]),
+        row(1, 2, UA, vec![hex(RBM_B), hex(HLL_B), hex(THETA_B)]),
+        // a single value is kept as it is (not re-encoded)
+        row(2, 3, I, vec![hex(RBM_B), hex(HLL_B), hex(THETA_B)]),
+        row(3, 4, I, vec![Null, Null, Null]),
+    ];
+    assert_eq!(
+        merged(mf.as_ref(), &sc, &rows, false).unwrap(),
+        vec![
+            (1, 0, 2, vec![hex(RBM_AB), hex(HLL_AB), hex(THETA_AB)]),
+            (2, 0, 3, vec![hex(RBM_B), hex(HLL_B), hex(THETA_B)]),
+            (3, 0, 4, vec![Null, Null, Null]),
+        ]
+    );
+}
+
+#[test]
+fn bitmap_and_sketch_aggregates_refuse_retracts_and_corrupt_values() {
+    use java_vectors::*;
+    for (function, a, b) in [
+        ("rbm32", RBM_A, RBM_B),
+        ("hll_sketch", HLL_A, HLL_B),
+        ("theta_sketch", THETA_A, THETA_B),
+    ] {
+        let sc = schema(&[("v", "BYTES")], &[]);
+        let opts = [("fields.v.aggregate-function", function)];
+        let mf = engine(MergeEngine::Aggregation, &opts, &sc).unwrap();
+        let rows = [row(1, 0, I, vec![hex(a)]), row(1, 1, UB, vec![hex(a)])];
+        let e = merged(mf.as_ref(), &sc, &rows, false).unwrap_err();
+        assert!(
+            e.to_string().contains("'v'") && e.to_string().contains(function),
+            "{e}"
+        );
+        let ignore = [
+            ("fields.v.aggregate-function", function),
+            ("fields.v.ignore-retract", "true"),
+        ];
+        let mf_ignore = engine(MergeEngine::Aggregation, &ignore, &sc).unwrap();
+        let rows_ab = [
+            row(1, 0, I, vec![hex(a)]),
+            row(1, 1, UB, vec![hex(a)]),
+            row(1, 2, I, vec![hex(b)]),
+        ];
+        let expected = merged(
+            mf.as_ref(),
+            &sc,
+            &[row(1, 0, I, vec![hex(a)]), row(1, 2, I, vec![hex(b)])],
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            merged(mf_ignore.as_ref(), &sc, &rows_ab, false).unwrap(),
+            expected
+        );
+        // corrupt bytes: an error naming the field and function, no panic
+        for junk in [
+            "",
+            "00",
+            "ffffffffffffffffffffffffffffffff",
+            &a[..a.len() - 8],
+        ] {
+            let rows = [row(1, 0, I, vec![hex(a)]), row(1, 1, I, vec![hex(junk)])];
+            let e = merged(mf.as_ref(), &sc, &rows, false).unwrap_err();
+            assert!(
+                e.to_string().contains("'v'") && e.to_string().contains(function),
+                "{function} {junk}: {e}"
+            );
+            let rows = [row(1, 0, I, vec![hex(junk)]), row(1, 1, I, vec![hex(b)])];
+            assert!(
+                merged(mf.as_ref(), &sc, &rows, false).is_err(),
+                "{function} {junk}"
+            );
+        }
+    }
 }

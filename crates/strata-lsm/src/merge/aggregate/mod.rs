@@ -14,6 +14,8 @@ mod collection;
 mod engine;
 mod numeric;
 mod pick;
+mod sketch;
+mod sketch_union;
 
 use std::fmt::Debug;
 
@@ -216,19 +218,33 @@ pub(crate) fn create(
                 },
             })
         }
-        "rbm32"
-        | "rbm64"
-        | "hll_sketch"
-        | "theta_sketch"
-        | "merge_map_with_keytime"
-        | "nested_partial_update" => {
+        "rbm32" | "hll_sketch" | "theta_sketch" if matches!(kind, TypeKind::VarBinary(_)) => {
+            Box::new(sketch::Sketch {
+                kind: match name.trim().to_ascii_lowercase().as_str() {
+                    "rbm32" => sketch::SketchKind::Rbm32,
+                    "hll_sketch" => sketch::SketchKind::Hll,
+                    _ => sketch::SketchKind::Theta,
+                },
+                field: field.name.clone(),
+            })
+        }
+        "rbm64" => {
+            return Err(Error::Config(format!(
+                "aggregate function 'rbm64' of field '{}' is not supported: Java Paimon 0.9 \
+                 stores a Roaring64Bitmap in its ART layout, which no Rust library reads or writes",
+                field.name
+            )))
+        }
+        "merge_map_with_keytime" | "nested_partial_update" => {
             return Err(Error::Config(format!(
                 "aggregate function '{name}' of field '{}' is not supported yet",
                 field.name
             )))
         }
         "sum" | "product" | "count" | "bool_and" | "bool_or" | "max" | "min" | "listagg"
-        | "collect" | "merge_map" | "nested_update" => return Err(bad_type()),
+        | "collect" | "merge_map" | "nested_update" | "rbm32" | "hll_sketch" | "theta_sketch" => {
+            return Err(bad_type())
+        }
         other => {
             return Err(Error::Config(format!(
                 "unknown aggregate function '{other}' for field '{}'",

@@ -1,0 +1,128 @@
+//! Bitmap and sketch aggregates over VARBINARY columns: `rbm32` (32-bit RoaringBitmap),
+//! `hll_sketch` (Apache DataSketches HLL) and `theta_sketch` (DataSketches Theta). Each value
+//! is a serialized bitmap or sketch; `agg(acc, v)` is the union, done one pair at a time as Java
+//! Paimon 0.9 does so that the stored bytes are the ones Java writes (see [`sketch_union`]). A
+//! null value leaves the state unchanged, and the first non-null value is taken as it is. None
+//! of them retracts.
+//!
+//! [`sketch_union`]: super::sketch_union
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::{ArrayRef, BinaryArray};
+use roaring::RoaringBitmap;
+
+use super::sketch_union::{hll_union, rbm32_finish, rbm32_read, rbm32_union, theta_union};
+use super::{present, FieldAgg, Op, Ops};
+use crate::error::{Error, Result};
+
+/// Which union a [`Sketch`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SketchKind {
+    /// `rbm32`: OR of 32-bit roaring bitmaps.
+    Rbm32,
+    /// `hll_sketch`: union of HLL sketches (result HLL_4, compact).
+    Hll,
+    /// `theta_sketch`: union of Theta sketches (result compact, ordered).
+    Theta,
+}
+
+/// A bitmap or sketch aggregate bound to one field.
+#[derive(Debug, Clone)]
+pub(crate) struct Sketch {
+    pub kind: SketchKind,
+    pub field: String,
+}
+
+/// The state of one group: a value taken as it is, or (rbm32) a bitmap being OR-ed.
+enum State<'a> {
+    Bytes(Cow<'a, [u8]>),
+    Bitmap(RoaringBitmap),
+}
+
+impl Sketch {
+    fn corrupt(&self, e: String) -> Error {
+        Error::Merge(format!(
+            "aggregate function '{}' of field '{}': {e}",
+            self.name(),
+            self.field
+        ))
+    }
+
+    /// `agg(older, newer)` for the sketches (byte to byte, as Java).
+    fn union(&self, older: &[u8], newer: &[u8]) -> Result<Vec<u8>> {
+        match self.kind {
+            SketchKind::Hll => hll_union(older, newer),
+            SketchKind::Theta => theta_union(older, newer),
+            SketchKind::Rbm32 => rbm32_union(older, newer),
+        }
+        .map_err(|e| self.corrupt(e))
+    }
+
+    /// Folds `v` into the state; `older` says that `v` is older than the state.
+    fn step<'a>(&self, acc: Option<State<'a>>, v: &'a [u8], older: bool) -> Result<State<'a>> {
+        let Some(acc) = acc else {
+            return Ok(State::Bytes(Cow::Borrowed(v)));
+        };
+        if self.kind == SketchKind::Rbm32 {
+            // OR is commutative and Java's bytes depend only on the union's content: keep the
+            // bitmap and write it once (the same bytes as a write and re-read per step).
+            let mut bitmap = match acc {
+                State::Bitmap(b) => b,
+                State::Bytes(b) => rbm32_read(&b).map_err(|e| self.corrupt(e))?,
+            };
+            bitmap |= rbm32_read(v).map_err(|e| self.corrupt(e))?;
+            bitmap.optimize();
+            return Ok(State::Bitmap(bitmap));
+        }
+        let acc = match acc {
+            State::Bytes(b) => b,
+            State::Bitmap(b) => Cow::Owned(rbm32_finish(b).map_err(|e| self.corrupt(e))?),
+        };
+        let merged = if older {
+            self.union(v, &acc)?
+        } else {
+            self.union(&acc, v)?
+        };
+        Ok(State::Bytes(Cow::Owned(merged)))
+    }
+}
+
+impl FieldAgg for Sketch {
+    fn name(&self) -> &'static str {
+        match self.kind {
+            SketchKind::Rbm32 => "rbm32",
+            SketchKind::Hll => "hll_sketch",
+            SketchKind::Theta => "theta_sketch",
+        }
+    }
+
+    fn retracts(&self) -> bool {
+        false
+    }
+
+    fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef> {
+        let array = col.as_binary::<i32>();
+        let mut out: Vec<Option<Vec<u8>>> = Vec::with_capacity(ops.groups());
+        for group in ops.iter() {
+            let mut acc: Option<State<'_>> = None;
+            for &(op, row) in group {
+                let v = present(array, row).map(|r| array.value(r));
+                acc = match (op, v) {
+                    (Op::Set, v) => v.map(|v| State::Bytes(Cow::Borrowed(v))),
+                    (Op::Retract, _) | (_, None) => acc,
+                    (Op::Agg, Some(v)) => Some(self.step(acc, v, false)?),
+                    (Op::AggOld, Some(v)) => Some(self.step(acc, v, true)?),
+                };
+            }
+            out.push(match acc {
+                None => None,
+                Some(State::Bytes(b)) => Some(b.into_owned()),
+                Some(State::Bitmap(b)) => Some(rbm32_finish(b).map_err(|e| self.corrupt(e))?),
+            });
+        }
+        Ok(Arc::new(BinaryArray::from_iter(out)))
+    }
+}
