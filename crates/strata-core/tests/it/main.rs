@@ -11,5 +11,6 @@ mod interop_lifecycle;
 mod lifecycle;
 mod pk;
 mod roundtrip;
+mod sketch_interop;
 mod stream;
 mod stream_model;
