@@ -67,13 +67,17 @@ impl Sketch {
             return Ok(State::Bytes(Cow::Borrowed(v)));
         };
         if self.kind == SketchKind::Rbm32 {
-            // OR is commutative and Java's bytes depend only on the union's content: keep the
-            // bitmap and write it once (the same bytes as a write and re-read per step).
-            let mut bitmap = match acc {
+            // Keep the bitmap between steps and write it once: a run-optimized bitmap reads
+            // back with the same containers, so the bytes are those of a write and a re-read
+            // per step, as Java does.
+            let acc = match acc {
                 State::Bitmap(b) => b,
                 State::Bytes(b) => rbm32_read(&b).map_err(|e| self.corrupt(e))?,
             };
-            bitmap |= rbm32_read(v).map_err(|e| self.corrupt(e))?;
+            let v = rbm32_read(v).map_err(|e| self.corrupt(e))?;
+            // Java's `agg(a, b)` is `a.or(b)`: keep the operand order
+            let (mut bitmap, other) = if older { (v, acc) } else { (acc, v) };
+            bitmap |= other;
             bitmap.optimize();
             return Ok(State::Bitmap(bitmap));
         }
