@@ -11,7 +11,7 @@
 //!
 //! The walk over a key's versions is a small scalar loop that only decides *which row* each
 //! field comes from (or the aggregate operations per field); values are then gathered
-//! column-wise with `take` and aggregated by the functions of [`super::aggregate`].
+//! column-wise straight from the input batches with `interleave` and aggregated by the functions of [`super::aggregate`].
 //!
 //! Result kind: -D when the last effective record reset the row, +I when an add was seen,
 //! otherwise the kind of the last retract (a retract-only group stays a retraction). Groups
@@ -21,13 +21,19 @@
 
 use std::collections::HashMap;
 
-use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{new_null_array, Array, ArrayRef, Int64Array, RecordBatch};
+use arrow_buffer::NullBuffer;
 use arrow_row::{RowConverter, Rows, SortField};
-use arrow_select::take::take;
+use arrow_schema::DataType;
+use arrow_select::interleave::interleave;
 use strata_spec::{CoreOptions, RowKind, TypeKind};
 
 use super::aggregate::{create, FieldAgg, Op, Ops, NULL_ROW};
-use super::columns::{arrow_err, assemble, describe_key, gather, kinds_in_order};
+use super::columns::{
+    arrow_err, assemble, column_of, describe_key, gather, kinds_in_order, output_schema,
+};
 use super::{config, group_ranges, MergeFunction, MergeInput};
 use crate::error::{Error, Result};
 use crate::kv::KvSchema;
@@ -187,15 +193,82 @@ impl PartialUpdate {
     }
 }
 
-/// Per-merge state: gathered columns and encoded group sequences.
+/// Per-merge state: the value columns of every input batch, their validity, and the encoded
+/// group sequences of every batch. Nothing is copied before the walk decides which row each
+/// output field comes from.
 struct Walk<'a> {
-    columns: &'a [ArrayRef],
-    seq_rows: Vec<Rows>,
+    order: &'a [(usize, usize)],
+    /// `[field][batch]`.
+    columns: Vec<Vec<&'a dyn Array>>,
+    /// `[field][batch]`: validity, `None` when the column has no nulls.
+    nulls: Vec<Vec<Option<&'a NullBuffer>>>,
+    /// `[group]`: encoded sequences of every batch.
+    seq_keys: Vec<SeqKeys>,
+}
+
+/// A group's sequence values in every input batch.
+enum SeqKeys {
+    /// One integer-like sequence field (INT, BIGINT, DATE, TIMESTAMP…) as i64 per batch: a
+    /// group whose only sequence field is null is skipped, so nulls are never compared.
+    Int(Vec<Int64Array>),
+    /// Any other sequence: Arrow's row format per batch.
+    Rows(Vec<Rows>),
+}
+
+impl SeqKeys {
+    fn encode(types: &[DataType], batches: &[Vec<ArrayRef>]) -> Result<Self> {
+        let int_like = matches!(
+            types,
+            [DataType::Int8
+                | DataType::Int16
+                | DataType::Int32
+                | DataType::Int64
+                | DataType::Date32
+                | DataType::Timestamp(_, _)]
+        );
+        if int_like {
+            let ints = batches
+                .iter()
+                .map(|cols| {
+                    let c = arrow_cast::cast(&cols[0], &DataType::Int64)
+                        .map_err(arrow_err("encoding sequence groups"))?;
+                    Ok(c.as_primitive::<Int64Type>().clone())
+                })
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(SeqKeys::Int(ints));
+        }
+        let converter = RowConverter::new(types.iter().cloned().map(SortField::new).collect())
+            .map_err(arrow_err("encoding sequence groups"))?;
+        let rows = batches
+            .iter()
+            .map(|cols| {
+                converter
+                    .convert_columns(cols)
+                    .map_err(arrow_err("encoding sequence groups"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SeqKeys::Rows(rows))
+    }
 }
 
 impl Walk<'_> {
+    /// Whether field `f` of merged row `i` is non-null.
+    fn is_valid(&self, f: usize, i: usize) -> bool {
+        let (b, r) = self.order[i];
+        self.nulls[f][b].is_none_or(|n| n.is_valid(r))
+    }
+
     fn all_null(&self, group: &SeqGroup, i: usize) -> bool {
-        group.seq.iter().all(|&s| self.columns[s].is_null(i))
+        group.seq.iter().all(|&s| !self.is_valid(s, i))
+    }
+
+    /// Group `g`'s sequence of merged row `i` is ≥ that of row `j`.
+    fn seq_at_least(&self, g: usize, i: usize, j: usize) -> bool {
+        let ((bi, ri), (bj, rj)) = (self.order[i], self.order[j]);
+        match &self.seq_keys[g] {
+            SeqKeys::Int(v) => v[bi].value(ri) >= v[bj].value(rj),
+            SeqKeys::Rows(v) => v[bi].row(ri) >= v[bj].row(rj),
+        }
     }
 }
 
@@ -203,42 +276,58 @@ impl MergeFunction for PartialUpdate {
     fn merge(&self, input: &MergeInput<'_>) -> Result<RecordBatch> {
         let kinds = kinds_in_order(input)?;
         let columns = (0..self.roles.len())
-            .map(|f| gather(input, input.schema.value_col(f)))
+            .map(|f| column_of(input, input.schema.value_col(f)))
             .collect::<Result<Vec<_>>>()?;
-        let seq_rows = self
+        let nulls = columns
+            .iter()
+            .map(|per_batch| per_batch.iter().map(|c| c.nulls()).collect())
+            .collect();
+        let types = output_schema(input);
+        let type_of = |f: usize| types.field(input.schema.value_col(f)).data_type().clone();
+        let seq_keys = self
             .groups
             .iter()
             .map(|g| {
-                let cols: Vec<ArrayRef> = g.seq.iter().map(|&s| columns[s].clone()).collect();
-                let sort = cols
+                let types: Vec<DataType> = g.seq.iter().map(|&s| type_of(s)).collect();
+                let batches: Vec<Vec<ArrayRef>> = input
+                    .batches
                     .iter()
-                    .map(|c| SortField::new(c.data_type().clone()))
+                    .map(|b| {
+                        g.seq
+                            .iter()
+                            .map(|&s| b.column(input.schema.value_col(s)).clone())
+                            .collect()
+                    })
                     .collect();
-                let converter =
-                    RowConverter::new(sort).map_err(arrow_err("encoding sequence groups"))?;
-                converter
-                    .convert_columns(&cols)
-                    .map_err(arrow_err("encoding sequence groups"))
+                SeqKeys::encode(&types, &batches)
             })
             .collect::<Result<Vec<_>>>()?;
         let walk = Walk {
-            columns: &columns,
-            seq_rows,
+            order: input.order,
+            columns,
+            nulls,
+            seq_keys,
         };
         let agg_fields: Vec<usize> = (0..self.aggs.len())
             .filter(|&f| self.aggs[f].is_some())
             .collect();
         let mut ops: HashMap<usize, Ops> =
             agg_fields.iter().map(|&f| (f, Ops::default())).collect();
-        let mut picks: Vec<Vec<Option<u32>>> = vec![Vec::new(); self.roles.len()];
+        let mut picks: Vec<Vec<Option<u32>>> =
+            vec![Vec::with_capacity(input.group_ends.len()); self.roles.len()];
         let mut newest = Vec::new();
         let mut out_kinds = Vec::new();
         let n_groups = self.groups.len();
+        // per key: where each group's sequence and protected fields come from
+        let mut seq_src: Vec<Option<usize>> = vec![None; n_groups];
+        let mut prot_src: Vec<Option<usize>> = vec![None; n_groups];
+        let mut marks: Vec<usize> = Vec::with_capacity(agg_fields.len());
         for (start, end) in group_ranges(input.group_ends) {
-            let marks: Vec<usize> = agg_fields.iter().map(|f| ops[f].ops.len()).collect();
+            marks.clear();
+            marks.extend(agg_fields.iter().map(|f| ops[f].ops.len()));
             let mut reset_at: Option<usize> = None;
-            let mut seq_src: Vec<Option<usize>> = vec![None; n_groups];
-            let mut prot_src: Vec<Option<usize>> = vec![None; n_groups];
+            seq_src.fill(None);
+            prot_src.fill(None);
             let mut any = false;
             let mut deleted = false;
             let mut seen_add = false;
@@ -278,8 +367,7 @@ impl MergeFunction for PartialUpdate {
                     if walk.all_null(group, i) {
                         continue;
                     }
-                    let newer = seq_src[g]
-                        .is_none_or(|s| walk.seq_rows[g].row(i) >= walk.seq_rows[g].row(s));
+                    let newer = seq_src[g].is_none_or(|s| walk.seq_at_least(g, i, s));
                     if retract && newer && kind == RowKind::Delete && group.remove_on_delete {
                         // the whole row is deleted; later records start over
                         deleted = true;
@@ -321,7 +409,7 @@ impl MergeFunction for PartialUpdate {
                 last_retract
             };
             if !any || (input.drop_retracts && kind.is_retract()) {
-                for (f, mark) in agg_fields.iter().zip(marks) {
+                for (f, &mark) in agg_fields.iter().zip(&marks) {
                     if let Some(o) = ops.get_mut(f) {
                         o.ops.truncate(mark);
                     }
@@ -338,7 +426,7 @@ impl MergeFunction for PartialUpdate {
                 let pick = match role {
                     Role::Free => (from..end)
                         .rev()
-                        .find(|&i| !kinds[i].is_retract() && columns[f].is_valid(i)),
+                        .find(|&i| !kinds[i].is_retract() && walk.is_valid(f, i)),
                     Role::Seq(g) => seq_src[*g],
                     Role::Protected(g) => prot_src[*g],
                 };
@@ -347,7 +435,7 @@ impl MergeFunction for PartialUpdate {
             }
         }
         let mut values = Vec::with_capacity(self.roles.len());
-        for (f, col) in columns.iter().enumerate() {
+        for (f, sources) in walk.columns.iter().enumerate() {
             let value = match (&self.aggs[f], ops.get(&f)) {
                 (Some(agg), Some(o)) => {
                     if !agg.retracts() && o.has_retract() {
@@ -357,12 +445,22 @@ impl MergeFunction for PartialUpdate {
                             self.names[f]
                         )));
                     }
-                    agg.eval(col, o)?
+                    agg.eval(&gather(input, input.schema.value_col(f))?, o)?
                 }
                 _ => {
-                    let indices = UInt32Array::from(std::mem::take(&mut picks[f]));
-                    take(col.as_ref(), &indices, None)
-                        .map_err(arrow_err("gathering partial updates"))?
+                    // picked rows straight from the input batches; a null pick reads a
+                    // one-row null array placed after them
+                    let null = new_null_array(&type_of(f), 1);
+                    let mut arrays = sources.clone();
+                    arrays.push(null.as_ref());
+                    let at: Vec<(usize, usize)> = picks[f]
+                        .iter()
+                        .map(|p| match p {
+                            Some(i) => input.order[*i as usize],
+                            None => (sources.len(), 0),
+                        })
+                        .collect();
+                    interleave(&arrays, &at).map_err(arrow_err("gathering partial updates"))?
                 }
             };
             values.push(value);

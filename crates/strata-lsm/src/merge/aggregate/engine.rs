@@ -4,19 +4,29 @@
 //! one unless `fields.<f>.ignore-retract`); with `aggregation.remove-record-on-delete` a -D
 //! resets the state and, when it is the last row, makes the result a -D.
 
-use arrow_array::RecordBatch;
+use std::borrow::Cow;
+
+use arrow_array::{new_null_array, ArrayRef, RecordBatch};
+use arrow_buffer::NullBuffer;
+use arrow_select::interleave::interleave;
 use strata_spec::{CoreOptions, RowKind};
 
+use super::pick::{choose, PickKind};
 use super::{create, FieldAgg, Op, Ops, NULL_ROW};
 use crate::error::{Error, Result};
 use crate::kv::KvSchema;
-use crate::merge::columns::{assemble, describe_key, gather, kinds_in_order};
+use crate::merge::columns::{
+    arrow_err, assemble, column_of, describe_key, gather, kinds_in_order, output_schema,
+};
 use crate::merge::{config, group_ranges, MergeFunction, MergeInput};
 
 #[derive(Debug)]
 struct FieldSpec {
     name: String,
     agg: Box<dyn FieldAgg>,
+    /// Set for pick-style functions that need no comparison: they pick straight from the
+    /// input batches instead of a gathered column.
+    pick: Option<PickKind>,
     ignore_retract: bool,
     nullable: bool,
 }
@@ -67,6 +77,7 @@ impl Aggregation {
             fields.push(FieldSpec {
                 name: field.name.clone(),
                 agg: create(&function, field, options)?,
+                pick: PickKind::without_comparison(function.trim()),
                 ignore_retract,
                 nullable: field.data_type.nullable,
             });
@@ -121,7 +132,6 @@ impl MergeFunction for Aggregation {
         }
         let mut values = Vec::with_capacity(self.fields.len());
         for (f, spec) in self.fields.iter().enumerate() {
-            let col = gather(input, input.schema.value_col(f))?;
             let field_ops = field_ops(&ops, spec);
             if !spec.agg.retracts() && field_ops.has_retract() {
                 let row = field_ops
@@ -139,7 +149,13 @@ impl MergeFunction for Aggregation {
                     spec.name
                 )));
             }
-            values.push(spec.agg.eval(&col, &field_ops)?);
+            let value = match spec.pick {
+                Some(kind) => pick_from_inputs(input, input.schema.value_col(f), kind, &field_ops)?,
+                None => spec
+                    .agg
+                    .eval(&gather(input, input.schema.value_col(f))?, &field_ops)?,
+            };
+            values.push(value);
         }
         assemble(input, &newest, &out_kinds, values)
     }
@@ -147,7 +163,11 @@ impl MergeFunction for Aggregation {
 
 /// The operations as seen by one field: retractions dropped with `ignore-retract`; a reset
 /// of a nullable field starts from null (NOT NULL fields take the -D record's value).
-fn field_ops(ops: &Ops, spec: &FieldSpec) -> Ops {
+fn field_ops<'a>(ops: &'a Ops, spec: &FieldSpec) -> Cow<'a, Ops> {
+    let resets = spec.nullable && ops.ops.iter().any(|(op, _)| *op == Op::Set);
+    if !spec.ignore_retract && !resets {
+        return Cow::Borrowed(ops);
+    }
     let mut out = if spec.ignore_retract {
         ops.without_retracts()
     } else {
@@ -160,5 +180,41 @@ fn field_ops(ops: &Ops, spec: &FieldSpec) -> Ops {
             }
         }
     }
-    out
+    Cow::Owned(out)
+}
+
+/// A pick-style result taken straight from the input batches: the row each group picks (its
+/// operations index merged order) mapped back to (batch, row); a null pick reads a one-row
+/// null array placed after the batches.
+fn pick_from_inputs(
+    input: &MergeInput<'_>,
+    col: usize,
+    kind: PickKind,
+    ops: &Ops,
+) -> Result<ArrayRef> {
+    let sources = column_of(input, col)?;
+    let nulls: Vec<Option<&NullBuffer>> = sources.iter().map(|c| c.nulls()).collect();
+    let present = |row: u32| {
+        if row == NULL_ROW {
+            return None;
+        }
+        let (b, r) = *input.order.get(row as usize)?;
+        nulls
+            .get(b)?
+            .is_none_or(|n| n.is_valid(r))
+            .then_some(row as usize)
+    };
+    let picks = choose(kind, ops, present, |_, _| false);
+    let data_type = output_schema(input).field(col).data_type().clone();
+    let null = new_null_array(&data_type, 1);
+    let mut arrays = sources.clone();
+    arrays.push(null.as_ref());
+    let at: Vec<(usize, usize)> = picks
+        .iter()
+        .map(|p| match p {
+            Some(i) => input.order[*i as usize],
+            None => (sources.len(), 0),
+        })
+        .collect();
+    interleave(&arrays, &at).map_err(arrow_err("gathering picked values"))
 }

@@ -64,79 +64,105 @@ impl FieldAgg for Pick {
             ),
             _ => None,
         };
-        let better = |candidate: usize, current: Option<usize>| match (current, &cmp) {
-            (None, _) => true,
-            (Some(cur), Some(cmp)) => {
-                let ord = cmp(candidate, cur);
+        let better = |candidate: usize, current: usize| match &cmp {
+            Some(cmp) => {
+                let ord = cmp(candidate, current);
                 if self.0 == PickKind::Max {
                     ord == Ordering::Greater
                 } else {
                     ord == Ordering::Less
                 }
             }
-            (Some(_), None) => false,
+            None => false,
         };
-        let mut picks: Vec<Option<u32>> = Vec::with_capacity(ops.groups());
-        for group in ops.iter() {
-            let mut init = false;
-            let mut cur: Option<usize> = None;
-            for &(op, row) in group {
-                let v = present(col.as_ref(), row);
-                match (op, self.0) {
-                    (Op::Set, _) => {
-                        cur = v;
-                        init = true;
-                    }
-                    (Op::Agg, PickKind::Last | PickKind::PrimaryKey) => cur = v,
-                    (Op::Agg, PickKind::LastNonNull) | (Op::AggOld, PickKind::FirstNonNull) => {
-                        if v.is_some() {
-                            cur = v;
-                        }
-                    }
-                    (Op::Agg, PickKind::First) => {
-                        if !init {
-                            cur = v;
-                            init = true;
-                        }
-                    }
-                    (Op::AggOld, PickKind::First) => {
-                        cur = v;
-                        init = true;
-                    }
-                    (Op::Agg, PickKind::FirstNonNull) | (Op::AggOld, PickKind::LastNonNull) => {
-                        if cur.is_none() {
-                            cur = v;
-                        }
-                    }
-                    (Op::Agg | Op::AggOld, PickKind::Max | PickKind::Min) => {
-                        if let Some(c) = v {
-                            if better(c, cur) {
-                                cur = Some(c);
-                            }
-                        }
-                    }
-                    // agg(v, acc) keeps the newer accumulator
-                    (Op::AggOld, PickKind::Last | PickKind::PrimaryKey) => {}
-                    (Op::Retract, PickKind::Last) => cur = None,
-                    (Op::Retract, PickKind::LastNonNull) => {
-                        if v.is_some() {
-                            cur = None;
-                        }
-                    }
-                    (Op::Retract, PickKind::PrimaryKey) => {
-                        if v.is_some() {
-                            cur = v;
-                        }
-                    }
-                    (Op::Retract, _) => {}
-                }
-                if op != Op::Retract {
-                    init = true;
-                }
-            }
-            picks.push(cur.map(|c| c as u32));
-        }
+        let picks = choose(self.0, ops, |row| present(col.as_ref(), row), better);
         let indices = UInt32Array::from(picks);
         take(col.as_ref(), &indices, None).map_err(arrow_err("gathering aggregated values"))
+    }
+}
+
+/// The row each group of `ops` picks (`None`: null). `present(row)` is the row when its value
+/// is non-null; `better(candidate, current)` orders values for max/min.
+pub(crate) fn choose(
+    kind: PickKind,
+    ops: &Ops,
+    present: impl Fn(u32) -> Option<usize>,
+    better: impl Fn(usize, usize) -> bool,
+) -> Vec<Option<u32>> {
+    let mut picks: Vec<Option<u32>> = Vec::with_capacity(ops.groups());
+    for group in ops.iter() {
+        let mut init = false;
+        let mut cur: Option<usize> = None;
+        for &(op, row) in group {
+            let v = present(row);
+            match (op, kind) {
+                (Op::Set, _) => {
+                    cur = v;
+                    init = true;
+                }
+                (Op::Agg, PickKind::Last | PickKind::PrimaryKey) => cur = v,
+                (Op::Agg, PickKind::LastNonNull) | (Op::AggOld, PickKind::FirstNonNull) => {
+                    if v.is_some() {
+                        cur = v;
+                    }
+                }
+                (Op::Agg, PickKind::First) => {
+                    if !init {
+                        cur = v;
+                        init = true;
+                    }
+                }
+                (Op::AggOld, PickKind::First) => {
+                    cur = v;
+                    init = true;
+                }
+                (Op::Agg, PickKind::FirstNonNull) | (Op::AggOld, PickKind::LastNonNull) => {
+                    if cur.is_none() {
+                        cur = v;
+                    }
+                }
+                (Op::Agg | Op::AggOld, PickKind::Max | PickKind::Min) => {
+                    if let Some(c) = v {
+                        if cur.is_none_or(|cur| better(c, cur)) {
+                            cur = Some(c);
+                        }
+                    }
+                }
+                // agg(v, acc) keeps the newer accumulator
+                (Op::AggOld, PickKind::Last | PickKind::PrimaryKey) => {}
+                (Op::Retract, PickKind::Last) => cur = None,
+                (Op::Retract, PickKind::LastNonNull) => {
+                    if v.is_some() {
+                        cur = None;
+                    }
+                }
+                (Op::Retract, PickKind::PrimaryKey) => {
+                    if v.is_some() {
+                        cur = v;
+                    }
+                }
+                (Op::Retract, _) => {}
+            }
+            if op != Op::Retract {
+                init = true;
+            }
+        }
+        picks.push(cur.map(|c| c as u32));
+    }
+    picks
+}
+
+impl PickKind {
+    /// The pick-style function called `name` that needs no value comparison (these can pick
+    /// straight from the input batches), if it is one.
+    pub(crate) fn without_comparison(name: &str) -> Option<PickKind> {
+        Some(match name {
+            "primary-key" => PickKind::PrimaryKey,
+            "last_value" => PickKind::Last,
+            "last_non_null_value" => PickKind::LastNonNull,
+            "first_value" => PickKind::First,
+            "first_non_null_value" => PickKind::FirstNonNull,
+            _ => return None,
+        })
     }
 }
