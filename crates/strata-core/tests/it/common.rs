@@ -164,6 +164,17 @@ pub async fn reopen(catalog: &Catalog, name: &str) -> Table {
         .unwrap()
 }
 
+/// A full compaction of every bucket through Strata's API.
+pub async fn full_compact(table: &Table) -> strata_core::maintenance::CompactReport {
+    let opts = strata_core::maintenance::CompactOptions {
+        full: true,
+        ..Default::default()
+    };
+    strata_core::maintenance::compact(table, &opts, &mut |_, _| {})
+        .await
+        .unwrap()
+}
+
 /// Copies a directory tree (fixtures are copied before anything modifies them).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

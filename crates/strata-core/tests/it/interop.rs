@@ -317,16 +317,7 @@ async fn strata_primary_key_tables_read_the_same_everywhere_after_upserts_delete
             }
             all_read_the_same(&catalog, wh.path(), name, true, true).await;
         }
-        compact(
-            &t,
-            &CompactOptions {
-                full: true,
-                ..Default::default()
-            },
-            &mut |_, _| {},
-        )
-        .await
-        .unwrap();
+        full_compact(&t).await;
         all_read_the_same(&catalog, wh.path(), name, true, true).await;
         // Java compacts a Strata table: both readers agree afterwards.
         if let Some(java) = strata_testkit::java() {
@@ -343,16 +334,7 @@ async fn strata_primary_key_tables_read_the_same_everywhere_after_upserts_delete
             all_read_the_same(&catalog, wh.path(), name, true, false).await;
             // and Strata can keep writing and compacting it
             write_with_kinds(&reopen(&catalog, name).await, &pk_commits()[3], "op").await;
-            compact(
-                &reopen(&catalog, name).await,
-                &CompactOptions {
-                    full: true,
-                    ..Default::default()
-                },
-                &mut |_, _| {},
-            )
-            .await
-            .unwrap();
+            full_compact(&reopen(&catalog, name).await).await;
             all_read_the_same(&catalog, wh.path(), name, true, false).await;
         }
     }
@@ -399,16 +381,7 @@ async fn judge_written_primary_key_tables_read_the_same_in_strata_and_survive_st
         let before = judge
             .read(wh.path(), name, &ReadOpts::new().sort())
             .unwrap();
-        compact(
-            &reopen(&catalog, name).await,
-            &CompactOptions {
-                full: true,
-                ..Default::default()
-            },
-            &mut |_, _| {},
-        )
-        .await
-        .unwrap();
+        full_compact(&reopen(&catalog, name).await).await;
         let after = judge
             .read(wh.path(), name, &ReadOpts::new().sort())
             .unwrap();
@@ -539,16 +512,7 @@ async fn merge_engines_agree_with_java() {
                 &format!("{name}: Java reading Strata's table"),
             );
         }
-        compact(
-            &reopen(&catalog, name).await,
-            &CompactOptions {
-                full: true,
-                ..Default::default()
-            },
-            &mut |_, _| {},
-        )
-        .await
-        .unwrap();
+        full_compact(&reopen(&catalog, name).await).await;
         let theirs = java
             .read(wh.path(), &java_name, &ReadOpts::new().sort())
             .unwrap();

@@ -72,16 +72,7 @@ async fn upserts_and_deletes_merge_on_read() {
         .unwrap();
     assert_eq!(rows.iter().map(|b| b.num_rows()).sum::<usize>(), 0);
     // full compaction leaves the answer unchanged and drops the deletes
-    let r = compact(
-        &t,
-        &CompactOptions {
-            full: true,
-            ..Default::default()
-        },
-        &mut |_, _| {},
-    )
-    .await
-    .unwrap();
+    let r = full_compact(&t).await;
     assert!(r.snapshot.is_some());
     assert_same_rows(
         &read_rows(&t, SnapshotSelector::Latest).await,
@@ -215,16 +206,7 @@ async fn model_test_random_upserts_deletes_and_compactions() {
         write_kinds(&t, &rows, &kinds).await;
         match rng.random_range(0..10) {
             0 => {
-                compact(
-                    &t,
-                    &CompactOptions {
-                        full: true,
-                        ..Default::default()
-                    },
-                    &mut |_, _| {},
-                )
-                .await
-                .unwrap();
+                full_compact(&t).await;
             }
             1 => {
                 compact(&t, &CompactOptions::default(), &mut |_, _| {})
@@ -342,16 +324,7 @@ async fn changelog_replayed_in_order_rebuilds_the_table() {
             }
             write_kinds(&reopen(&catalog, name).await, &rows, &kinds).await;
             if producer == "full-compaction" && (c % 3 == 2 || c == 7) {
-                compact(
-                    &reopen(&catalog, name).await,
-                    &CompactOptions {
-                        full: true,
-                        ..Default::default()
-                    },
-                    &mut |_, _| {},
-                )
-                .await
-                .unwrap();
+                full_compact(&reopen(&catalog, name).await).await;
             }
         }
         let t = reopen(&catalog, name).await;

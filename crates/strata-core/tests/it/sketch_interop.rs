@@ -9,7 +9,6 @@ use datasketches::hll::{HllSketch, HllType};
 use datasketches::theta::ThetaSketchBuilder;
 use roaring::RoaringBitmap;
 use serde_json::{json, Value};
-use strata_core::maintenance::{compact, CompactOptions};
 use strata_core::{Catalog, SnapshotSelector};
 use strata_testkit::{CompactOpts, ReadOpts, WriteOpts};
 
@@ -223,16 +222,7 @@ async fn bitmap_and_sketch_aggregates_agree_with_java() {
     }
     let java_merged = java.read(wh.path(), theirs, &sorted).unwrap();
     // Strata compacts its table (the merged bytes are written to a file): Java reads them
-    compact(
-        &reopen(&catalog, ours).await,
-        &CompactOptions {
-            full: true,
-            ..Default::default()
-        },
-        &mut |_, _| {},
-    )
-    .await
-    .unwrap();
+    full_compact(&reopen(&catalog, ours).await).await;
     assert_same_rows(
         &java.read(wh.path(), ours, &sorted).unwrap(),
         &java_merged,
