@@ -20,7 +20,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, Int8Array, RecordBatch};
+use arrow_array::{Array, ArrayRef, BooleanArray, Int8Array, RecordBatch};
 use arrow_row::{RowConverter, SortField};
 use strata_lsm::KvSchema;
 
@@ -73,6 +73,34 @@ pub fn key_set(kv: &KvSchema, batches: &[RecordBatch]) -> Result<HashSet<Vec<u8>
         .into_iter()
         .map(|(_, _, k)| k)
         .collect())
+}
+
+/// The rows of `batch` (key-value layout) whose keys are in `keys` (lookup: only the keys of
+/// level 0 can change, so the higher levels are merged for those alone).
+///
+/// # Errors
+/// Arrow errors (a bug).
+pub fn keep_listed_keys(
+    kv: &KvSchema,
+    keys: &HashSet<Vec<u8>>,
+    batch: &RecordBatch,
+) -> Result<RecordBatch> {
+    let conv = key_converter(kv)?;
+    let cols: Vec<ArrayRef> = (0..kv.num_keys())
+        .map(|i| batch.column(i).clone())
+        .collect();
+    let rows = conv
+        .convert_columns(&cols)
+        .map_err(arrow_err("encoding keys for the changelog"))?;
+    let keep: BooleanArray = rows
+        .iter()
+        .map(|r| Some(keys.contains(r.as_ref())))
+        .collect();
+    if keep.true_count() == batch.num_rows() {
+        return Ok(batch.clone());
+    }
+    arrow_select::filter::filter_record_batch(batch, &keep)
+        .map_err(arrow_err("keeping the keys of level 0"))
 }
 
 fn rows_equal(kv: &KvSchema, a: &RecordBatch, ai: usize, b: &RecordBatch, bi: usize) -> bool {

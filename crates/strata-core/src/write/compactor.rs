@@ -23,7 +23,7 @@ use strata_lsm::KvSchema;
 use strata_spec::options::ChangelogProducer;
 use strata_spec::{DataFileMeta, FileSource};
 
-use super::changelog_producer::{diff, key_set, DiffScope};
+use super::changelog_producer::{diff, keep_listed_keys, key_set, DiffScope};
 
 use super::context::WriteContext;
 use super::merge_tree::lsm_err;
@@ -313,8 +313,26 @@ impl Compactor {
         let level0: Vec<Vec<DataFileMeta>> =
             runs[..k].iter().map(|r| r.run.files.clone()).collect();
         let level0_rows = self.merged(level0, false).await?;
-        let keys = key_set(&self.kv, &level0_rows)?;
-        let before = self.merged(self.runs_from(1), true).await?;
+        let keys = Arc::new(key_set(&self.kv, &level0_rows)?);
+        // before: the higher levels' state of those keys alone (other rows are dropped as they
+        // are read, so memory and merge work follow level 0, not the bucket)
+        let streams = self
+            .runs_from(1)
+            .into_iter()
+            .filter(|r| !r.is_empty())
+            .map(|files| {
+                let (kv, keys) = (self.kv.clone(), keys.clone());
+                self.run_stream(files)
+                    .map(move |b| {
+                        b.and_then(|b| {
+                            keep_listed_keys(&kv, &keys, &b)
+                                .map_err(|e| strata_lsm::Error::External(Box::new(e)))
+                        })
+                    })
+                    .boxed()
+            })
+            .collect();
+        let before = self.collect_merge(streams, true).await?;
         if !self.execute(unit, pending).await? {
             return Ok(false);
         }
