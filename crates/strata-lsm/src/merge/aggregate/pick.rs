@@ -90,7 +90,20 @@ pub(crate) fn choose(
     better: impl Fn(usize, usize) -> bool,
 ) -> Vec<Option<u32>> {
     let mut picks: Vec<Option<u32>> = Vec::with_capacity(ops.groups());
+    let newest_wins = matches!(
+        kind,
+        PickKind::Last | PickKind::PrimaryKey | PickKind::LastNonNull
+    );
     for group in ops.iter() {
+        if newest_wins && group.iter().all(|(op, _)| *op == Op::Agg) {
+            // only adds: the newest (non-null) value, found from the end
+            let cur = match kind {
+                PickKind::LastNonNull => group.iter().rev().find_map(|&(_, row)| present(row)),
+                _ => group.last().and_then(|&(_, row)| present(row)),
+            };
+            picks.push(cur.map(|c| c as u32));
+            continue;
+        }
         let mut init = false;
         let mut cur: Option<usize> = None;
         for &(op, row) in group {
