@@ -84,6 +84,28 @@ pub(crate) fn gather(input: &MergeInput<'_>, col: usize) -> Result<ArrayRef> {
     gather_rows(input, col, input.order)
 }
 
+/// Column `col` at `picks` (indices into merged order, `None` for null), taken straight from
+/// the input batches: a null pick reads a one-row null array placed after them.
+pub(crate) fn gather_picks(
+    input: &MergeInput<'_>,
+    col: usize,
+    picks: &[Option<u32>],
+) -> Result<ArrayRef> {
+    let mut arrays = column_of(input, col)?;
+    let data_type = output_schema(input).field(col).data_type().clone();
+    let null = arrow_array::new_null_array(&data_type, 1);
+    let null_at = (arrays.len(), 0);
+    arrays.push(null.as_ref());
+    let at: Vec<(usize, usize)> = picks
+        .iter()
+        .map(|p| match p {
+            Some(i) => input.order[*i as usize],
+            None => null_at,
+        })
+        .collect();
+    interleave(&arrays, &at).map_err(arrow_err("gathering picked values"))
+}
+
 /// Schema of the output: the first batch's (or the layout's when there is no input).
 pub(crate) fn output_schema(input: &MergeInput<'_>) -> SchemaRef {
     input

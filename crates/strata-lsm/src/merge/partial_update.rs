@@ -23,16 +23,16 @@ use std::collections::HashMap;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
-use arrow_array::{new_null_array, Array, ArrayRef, Int64Array, RecordBatch};
+use arrow_array::{ArrayRef, Int64Array, RecordBatch};
 use arrow_buffer::NullBuffer;
 use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::DataType;
-use arrow_select::interleave::interleave;
 use strata_spec::{CoreOptions, RowKind, TypeKind};
 
 use super::aggregate::{create, FieldAgg, Op, Ops, NULL_ROW};
 use super::columns::{
-    arrow_err, assemble, column_of, describe_key, gather, kinds_in_order, output_schema,
+    arrow_err, assemble, column_of, describe_key, gather, gather_picks, kinds_in_order,
+    output_schema,
 };
 use super::{config, group_ranges, MergeFunction, MergeInput};
 use crate::error::{Error, Result};
@@ -193,13 +193,11 @@ impl PartialUpdate {
     }
 }
 
-/// Per-merge state: the value columns of every input batch, their validity, and the encoded
+/// Per-merge state: the validity of the value columns of every input batch and the encoded
 /// group sequences of every batch. Nothing is copied before the walk decides which row each
 /// output field comes from.
 struct Walk<'a> {
     order: &'a [(usize, usize)],
-    /// `[field][batch]`.
-    columns: Vec<Vec<&'a dyn Array>>,
     /// `[field][batch]`: validity, `None` when the column has no nulls.
     nulls: Vec<Vec<Option<&'a NullBuffer>>>,
     /// `[group]`: encoded sequences of every batch.
@@ -304,7 +302,6 @@ impl MergeFunction for PartialUpdate {
             .collect::<Result<Vec<_>>>()?;
         let walk = Walk {
             order: input.order,
-            columns,
             nulls,
             seq_keys,
         };
@@ -435,7 +432,7 @@ impl MergeFunction for PartialUpdate {
             }
         }
         let mut values = Vec::with_capacity(self.roles.len());
-        for (f, sources) in walk.columns.iter().enumerate() {
+        for (f, field_picks) in picks.iter().enumerate() {
             let value = match (&self.aggs[f], ops.get(&f)) {
                 (Some(agg), Some(o)) => {
                     if !agg.retracts() && o.has_retract() {
@@ -447,21 +444,7 @@ impl MergeFunction for PartialUpdate {
                     }
                     agg.eval(&gather(input, input.schema.value_col(f))?, o)?
                 }
-                _ => {
-                    // picked rows straight from the input batches; a null pick reads a
-                    // one-row null array placed after them
-                    let null = new_null_array(&type_of(f), 1);
-                    let mut arrays = sources.clone();
-                    arrays.push(null.as_ref());
-                    let at: Vec<(usize, usize)> = picks[f]
-                        .iter()
-                        .map(|p| match p {
-                            Some(i) => input.order[*i as usize],
-                            None => (sources.len(), 0),
-                        })
-                        .collect();
-                    interleave(&arrays, &at).map_err(arrow_err("gathering partial updates"))?
-                }
+                _ => gather_picks(input, input.schema.value_col(f), field_picks)?,
             };
             values.push(value);
         }

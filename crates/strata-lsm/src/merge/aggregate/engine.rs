@@ -6,9 +6,8 @@
 
 use std::borrow::Cow;
 
-use arrow_array::{new_null_array, ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_buffer::NullBuffer;
-use arrow_select::interleave::interleave;
 use strata_spec::{CoreOptions, RowKind};
 
 use super::pick::{choose, PickKind};
@@ -16,7 +15,7 @@ use super::{create, FieldAgg, Op, Ops, NULL_ROW};
 use crate::error::{Error, Result};
 use crate::kv::KvSchema;
 use crate::merge::columns::{
-    arrow_err, assemble, column_of, describe_key, gather, kinds_in_order, output_schema,
+    assemble, column_of, describe_key, gather, gather_picks, kinds_in_order,
 };
 use crate::merge::{config, group_ranges, MergeFunction, MergeInput};
 
@@ -183,9 +182,8 @@ fn field_ops<'a>(ops: &'a Ops, spec: &FieldSpec) -> Cow<'a, Ops> {
     Cow::Owned(out)
 }
 
-/// A pick-style result taken straight from the input batches: the row each group picks (its
-/// operations index merged order) mapped back to (batch, row); a null pick reads a one-row
-/// null array placed after the batches.
+/// A pick-style result taken straight from the input batches (the row each group picks, its
+/// operations indexing merged order).
 fn pick_from_inputs(
     input: &MergeInput<'_>,
     col: usize,
@@ -205,16 +203,5 @@ fn pick_from_inputs(
             .then_some(row as usize)
     };
     let picks = choose(kind, ops, present, |_, _| false);
-    let data_type = output_schema(input).field(col).data_type().clone();
-    let null = new_null_array(&data_type, 1);
-    let mut arrays = sources.clone();
-    arrays.push(null.as_ref());
-    let at: Vec<(usize, usize)> = picks
-        .iter()
-        .map(|p| match p {
-            Some(i) => input.order[*i as usize],
-            None => (sources.len(), 0),
-        })
-        .collect();
-    interleave(&arrays, &at).map_err(arrow_err("gathering picked values"))
+    gather_picks(input, col, &picks)
 }
