@@ -108,11 +108,26 @@ impl SchemaManager {
     /// Publishes `schema` as `schema-<schema.id>` if that id is free. `Ok(false)` when another
     /// writer published that id first.
     ///
+    /// A lost acknowledgement is read back: when the storage reports an error, or "already
+    /// exists" (a client library's retried request can be told that about the object its own
+    /// first try wrote), the file holding exactly our bytes means our schema was published.
+    ///
     /// # Errors
-    /// Storage errors.
+    /// Storage errors when the file does not hold our schema.
     pub async fn commit(&self, schema: &TableSchema) -> Result<bool> {
         self.io.check_atomic_publish().await?;
         let p = path::schema_path(schema.id);
-        Ok(self.io.create_if_absent(&p, schema.to_json()).await?)
+        let json = bytes::Bytes::from(schema.to_json());
+        let outcome = self.io.create_if_absent(&p, json.clone()).await;
+        if matches!(outcome, Ok(true)) {
+            return Ok(true);
+        }
+        // schema JSON carries its creation time in milliseconds: equal bytes are our write
+        let ours = matches!(self.io.read(&p).await, Ok(found) if found == json);
+        match outcome {
+            _ if ours => Ok(true),
+            Ok(created) => Ok(created),
+            Err(e) => Err(e.into()),
+        }
     }
 }

@@ -192,3 +192,48 @@ async fn a_lost_acknowledgement_of_our_own_snapshot_is_read_back_not_cleaned_up(
     assert_eq!(r.landed.len(), 1);
     assert_eq!(table.snapshot_manager().latest_id().await.unwrap(), Some(1));
 }
+
+#[tokio::test]
+async fn a_lost_acknowledgement_of_a_new_table_is_read_back() {
+    // The create of schema-0 lands but the caller hears an error (ambiguous), or "already
+    // exists" (a client library retried a request that had landed): the table is ours.
+    use strata_core::TableDefinition;
+    use strata_io::faulty::Op as IoOp;
+    for lost_ack in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = catalog_at(dir.path());
+        plain.create_database("db", false).await.unwrap();
+        let faulty = Arc::new(FaultyStore::new(
+            plain.io().store(),
+            7,
+            FaultConfig {
+                lost_ack: if lost_ack { 1.0 } else { 0.0 },
+                ..Default::default()
+            },
+        ));
+        if !lost_ack {
+            faulty.fail_next_on(IoOp::Write, "schema-0", true);
+        }
+        let f2 = faulty.clone();
+        let catalog = Catalog::with_io(
+            plain.io().wrapped(move |_| f2),
+            plain.location().to_string(),
+        );
+        let def = TableDefinition {
+            fields: vec![field("k", "INT NOT NULL"), field("v", "BIGINT")],
+            primary_keys: vec!["k".into()],
+            ..Default::default()
+        };
+        let ident = strata_core::Identifier::new("db", "t");
+        let created = catalog.create_table(&ident, def, false).await;
+        assert!(created.is_ok(), "lost_ack={lost_ack}: {created:?}");
+        let stats = (
+            faulty.stats.ambiguous.load(Ordering::SeqCst),
+            faulty.stats.lost_acks.load(Ordering::SeqCst),
+        );
+        assert!(stats.0 >= 1, "lost_ack={lost_ack}: no fault was injected");
+        let table = plain.get_table(&ident).await.unwrap();
+        assert_eq!(table.schema().id, 0);
+        assert_eq!(table.schema_manager().list_ids().await.unwrap(), vec![0]);
+    }
+}
