@@ -561,8 +561,18 @@ impl TableCommit {
         Ok(id)
     }
 
-    /// Full merge of the base manifests once there are `manifest.merge-min-count` of them:
-    /// folds the whole list (so no DELETE entry survives) into new manifests.
+    /// Merges the base manifests as Paimon's `ManifestFileMerger` does, so a commit's metadata
+    /// work follows what changed, not the table's size:
+    ///
+    /// * full merge — when the DELETE entries add up to two manifests' worth (Paimon: 16 MiB,
+    ///   twice the target size): the whole list is folded (no DELETE survives) into new
+    ///   manifests;
+    /// * minor merge — otherwise, consecutive manifests are grouped in order until a group holds
+    ///   a manifest's worth of entries; a group of several is folded into new manifests (a
+    ///   DELETE whose ADD lies in another group is kept), a group of one stays; the last,
+    ///   unfinished group is merged once it has `manifest.merge-min-count` manifests.
+    ///
+    /// Manifests that are full already are therefore read and rewritten only by a full merge.
     async fn maybe_merge(
         &self,
         store: &ManifestStore,
@@ -570,22 +580,61 @@ impl TableCommit {
         schema_id: i64,
         written: &mut Vec<String>,
     ) -> Result<Vec<ManifestFileMeta>> {
-        let min_count: usize = self
+        let min_count = self
             .table
             .options()
-            .get("manifest.merge-min-count")
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(30);
-        if metas.len() < min_count.max(2) {
-            return Ok(metas);
+            .manifest_merge_min_count()
+            .map_err(|e| Error::Invalid(e.to_string()))?
+            .max(2);
+        let target = store.target_entries() as i64;
+        let deletes: i64 = metas.iter().map(|m| m.num_deleted_files).sum();
+        if deletes >= 2 * target && metas.len() >= 2 {
+            return self
+                .merge_group(store, metas, false, schema_id, written)
+                .await;
+        }
+        let mut out = Vec::with_capacity(metas.len());
+        let mut group: Vec<ManifestFileMeta> = Vec::new();
+        let mut entries = 0i64;
+        for m in metas {
+            entries += m.num_added_files + m.num_deleted_files;
+            group.push(m);
+            if entries >= target {
+                let g = std::mem::take(&mut group);
+                out.extend(self.merge_group(store, g, true, schema_id, written).await?);
+                entries = 0;
+            }
+        }
+        if group.len() >= min_count {
+            out.extend(
+                self.merge_group(store, group, true, schema_id, written)
+                    .await?,
+            );
+        } else {
+            out.extend(group);
+        }
+        Ok(out)
+    }
+
+    /// Folds consecutive manifests into new ones (one manifest stays as it is).
+    async fn merge_group(
+        &self,
+        store: &ManifestStore,
+        group: Vec<ManifestFileMeta>,
+        keep_unmatched_deletes: bool,
+        schema_id: i64,
+        written: &mut Vec<String>,
+    ) -> Result<Vec<ManifestFileMeta>> {
+        if group.len() < 2 {
+            return Ok(group);
         }
         let entries: Vec<ManifestEntry> = store
-            .read_manifests(&metas)
+            .read_manifests(&group)
             .await?
             .into_iter()
             .flatten()
             .collect();
-        let live = fold_entries(entries, false)?;
+        let live = fold_entries(entries, keep_unmatched_deletes)?;
         let merged = store.write_manifests(&self.namer, &live, schema_id).await?;
         written.extend(merged.iter().map(|m| m.file_name.clone()));
         Ok(merged)

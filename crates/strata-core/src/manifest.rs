@@ -23,8 +23,9 @@ use strata_spec::{
 use crate::error::{CorruptContext, Error, Result};
 use crate::path::{self, FileNamer};
 
-/// Entries per manifest file before rolling to the next (keeps files near 8 MiB).
-const ENTRIES_PER_MANIFEST: usize = 16_384;
+/// Bytes an entry takes in an uncompressed manifest, roughly: `manifest.target-file-size`
+/// (8 MiB by default) over this is the number of entries per manifest file (16,384).
+const ENTRY_BYTES: u64 = 512;
 
 /// Reads and writes the manifest files of one table.
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub struct ManifestStore {
     table: String,
     partition_types: Vec<DataType>,
     compression: ManifestCompression,
+    /// Entries per manifest file before rolling to the next.
+    target_entries: usize,
 }
 
 impl ManifestStore {
@@ -48,7 +51,19 @@ impl ManifestStore {
             table,
             partition_types,
             compression,
+            target_entries: (8 << 20) / ENTRY_BYTES as usize,
         }
+    }
+
+    /// Manifest files of about `bytes` (`manifest.target-file-size`), at least 16 entries.
+    pub fn with_target_size(mut self, bytes: u64) -> Self {
+        self.target_entries = (bytes / ENTRY_BYTES).max(16) as usize;
+        self
+    }
+
+    /// Entries per manifest file before rolling to the next.
+    pub fn target_entries(&self) -> usize {
+        self.target_entries
     }
 
     async fn read_bytes(&self, name: &str, what: &'static str) -> Result<bytes::Bytes> {
@@ -138,7 +153,7 @@ impl ManifestStore {
         schema_id: i64,
     ) -> Result<Vec<ManifestFileMeta>> {
         let mut out = Vec::new();
-        for chunk in entries.chunks(ENTRIES_PER_MANIFEST) {
+        for chunk in entries.chunks(self.target_entries) {
             let name = namer.manifest();
             let bytes = encode_manifest(chunk, self.compression)?;
             let size = bytes.len() as i64;

@@ -162,12 +162,17 @@ impl Table {
 
     /// Manifest reader/writer for this table.
     pub fn manifest_store(&self) -> ManifestStore {
-        ManifestStore::new(
+        let store = ManifestStore::new(
             self.io.clone(),
             self.name(),
             self.partition_types(),
             self.options.manifest_compression(),
-        )
+        );
+        // a malformed size is refused when the table is created or altered
+        match self.options.manifest_target_file_size() {
+            Ok(bytes) => store.with_target_size(bytes),
+            Err(_) => store,
+        }
     }
 
     /// Renders partition directories.

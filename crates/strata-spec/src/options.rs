@@ -1605,6 +1605,33 @@ impl CoreOptions {
             .unwrap_or(128 << 20))
     }
 
+    /// `manifest.target-file-size`
+    ///
+    /// # Errors
+    /// When malformed.
+    pub fn manifest_target_file_size(&self) -> Result<u64> {
+        Ok(self
+            .size_of("manifest.target-file-size")?
+            .unwrap_or(8 << 20))
+    }
+
+    /// `manifest.merge-min-count`
+    ///
+    /// # Errors
+    /// When malformed.
+    pub fn manifest_merge_min_count(&self) -> Result<usize> {
+        match self.get("manifest.merge-min-count") {
+            None => Ok(30),
+            Some(v) => v.trim().parse().map_err(|_| {
+                Error::InvalidOption {
+                    key: "manifest.merge-min-count".into(),
+                    value: v.to_string(),
+                    reason: "expected a non-negative integer".into(),
+                }
+            }),
+        }
+    }
+
     /// `source.split.open-file-cost`
     ///
     /// # Errors

@@ -175,3 +175,79 @@ async fn unknown_outcome_keeps_files_and_a_retry_lands_once() {
         .is_empty());
     assert_eq!(read_rows(&t, SnapshotSelector::Latest).await.len(), 1);
 }
+
+/// Base manifests merge as Paimon's `ManifestFileMerger` does: small ones are folded into
+/// full-size ones, full ones stay untouched by later commits, DELETE entries trigger a full
+/// merge, and the table always reads what was written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manifests_merge_small_ones_and_leave_full_ones_alone() {
+    use rand::{Rng, SeedableRng};
+    let seed = seed();
+    println!("seed {seed}");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = catalog_at(dir.path());
+    // 8 kb / 512 bytes: 16 entries per manifest; merge the last group at 3 manifests
+    let t = create_table(
+        &catalog,
+        "db.m",
+        vec![field("k", "INT NOT NULL"), field("v", "BIGINT")],
+        &[],
+        &["k"],
+        &[
+            ("bucket", "2"),
+            ("write-only", "true"),
+            ("manifest.target-file-size", "8 kb"),
+            ("manifest.merge-min-count", "3"),
+        ],
+    )
+    .await;
+    let mut model = std::collections::BTreeMap::new();
+    let mut full_kept = 0;
+    let mut previous_full: Vec<String> = Vec::new();
+    for c in 0..60i64 {
+        let t = reopen(&catalog, "db.m").await;
+        let rows: Vec<serde_json::Value> = (0..rng.random_range(1..6))
+            .map(|_| {
+                let k = rng.random_range(0..40);
+                model.insert(k, c);
+                json!({"k": k, "v": c})
+            })
+            .collect();
+        write_rows(&t, &rows).await;
+        if c % 17 == 16 {
+            full_compact(&reopen(&catalog, "db.m").await).await;
+        }
+        let t = reopen(&catalog, "db.m").await;
+        let expected: Vec<serde_json::Value> =
+            model.iter().map(|(k, v)| json!({"k": k, "v": v})).collect();
+        assert_same_rows(
+            &read_rows(&t, SnapshotSelector::Latest).await,
+            &expected,
+            &format!("commit {c} (seed {seed})"),
+        );
+        let snap = t.snapshot_manager().latest().await.unwrap().unwrap();
+        let store = t.manifest_store();
+        let base = store.read_list(&snap.base_manifest_list).await.unwrap();
+        let entries: i64 = base
+            .iter()
+            .map(|m| m.num_added_files + m.num_deleted_files)
+            .sum();
+        assert!(
+            base.len() as i64 <= entries / 16 + 4,
+            "commit {c}: {} base manifests for {entries} entries (seed {seed})",
+            base.len()
+        );
+        let full: Vec<String> = base
+            .iter()
+            .filter(|m| m.num_added_files + m.num_deleted_files >= 16)
+            .map(|m| m.file_name.clone())
+            .collect();
+        full_kept += previous_full.iter().filter(|n| full.contains(n)).count();
+        previous_full = full;
+    }
+    assert!(
+        full_kept > 0,
+        "full manifests were rewritten by every commit"
+    );
+}
