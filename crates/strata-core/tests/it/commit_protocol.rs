@@ -188,7 +188,7 @@ async fn manifests_merge_small_ones_and_leave_full_ones_alone() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = catalog_at(dir.path());
     // 8 kb / 512 bytes: 16 entries per manifest; merge the last group at 3 manifests
-    let t = create_table(
+    create_table(
         &catalog,
         "db.m",
         vec![field("k", "INT NOT NULL"), field("v", "BIGINT")],
