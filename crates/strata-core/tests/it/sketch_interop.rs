@@ -1,8 +1,9 @@
-//! The bitmap and sketch aggregates (`rbm32`, `hll_sketch`, `theta_sketch`) against Java Paimon
-//! 0.9: the same commits written by Strata and by Java (`paimon-judge`) merge to the same bytes
+//! The bitmap and sketch aggregates (`rbm32`, `rbm64`, `hll_sketch`, `theta_sketch`) against
+//! Java Paimon 0.9: the same commits written by Strata and by Java (`paimon-judge`) merge to the same bytes
 //! (compared as the base64 both sides print for BYTES), whoever merges whose files, before and
 //! after compactions. The values are bitmaps and sketches made with the Rust libraries, plus a
-//! few that Java Paimon made itself (`bitmapOf` / `sketchOf`).
+//! few that Java Paimon made itself (`bitmapOf` / `sketchOf`); the `rbm64` values are all
+//! Java-made (`RoaringBitmap64` images from the Java chains the unit tests of `strata-lsm` use).
 
 use base64::Engine;
 use datasketches::hll::{HllSketch, HllType};
@@ -58,11 +59,51 @@ const JAVA_HLL: &str = "0301070c050800011200000081bc5d06cef05b1f464ab704c87a2404
 const JAVA_THETA: &str =
     "02030300001acc93030000000000803f15f97dcbbd86a105c397fc1281709d1eba40b3c1da06695d";
 
+/// `rbm64` values Java made: the inputs of the first chain in `strata-lsm`'s Java vectors
+/// (keys that grow a Node4 to a Node16, a Node48 and a Node256, the empty bitmap, keys that
+/// split a prefix, negative longs and `Long.MAX_VALUE`, 3000 consecutive values, a long
+/// stride).
+fn rbm64_inputs() -> Vec<Value> {
+    include_str!("../../../strata-lsm/tests/data/rbm64_java_chains.txt")
+        .lines()
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|h| b64(&hex(h)))
+        .collect()
+}
+
+/// Adds the `rbm64` column `b` to the commits: per commit, `(id, index into rbm64_inputs())`
+/// (ids not listed get null).
+fn with_rbm64(mut commits: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
+    let g = rbm64_inputs();
+    let plan: [&[(i64, usize)]; 4] = [
+        &[(1, 0), (2, 3), (4, 6)],
+        &[(1, 1), (2, 7), (3, 4), (4, 5)],
+        &[(2, 8)],
+        &[(1, 2), (4, 0)],
+    ];
+    for (rows, plan) in commits.iter_mut().zip(plan) {
+        for row in rows.iter_mut() {
+            let id = row["id"].as_i64().unwrap();
+            row["b"] = plan
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map_or(Value::Null, |(_, k)| g[*k].clone());
+        }
+    }
+    commits
+}
+
 /// Four commits. Key 1: small values (array containers, HLL LIST/SET modes, exact Theta);
 /// key 2: large ones (run and bitmap containers, HLL mode with HLL_4 exceptions and all three
 /// HLL types, Theta in estimation mode); key 3: nulls and a single value; key 4: values Java
 /// made, merged with Rust-made ones.
 fn commits() -> Vec<Vec<Value>> {
+    with_rbm64(commits_without_rbm64())
+}
+
+fn commits_without_rbm64() -> Vec<Vec<Value>> {
     let rows = |id: i32, r: Value, h: Value, t: Value| json!({"id": id, "r": r, "h": h, "t": t});
     vec![
         vec![
@@ -151,6 +192,7 @@ fn spec() -> Value {
             {"name": "r", "type": "BYTES"},
             {"name": "h", "type": "VARBINARY(100000)"},
             {"name": "t", "type": "BYTES"},
+            {"name": "b", "type": "BYTES"},
         ],
         "primaryKeys": ["id"],
         "options": {
@@ -159,6 +201,7 @@ fn spec() -> Value {
             "fields.r.aggregate-function": "rbm32",
             "fields.h.aggregate-function": "hll_sketch",
             "fields.t.aggregate-function": "theta_sketch",
+            "fields.b.aggregate-function": "rbm64",
         },
     })
 }
@@ -183,6 +226,7 @@ async fn bitmap_and_sketch_aggregates_agree_with_java() {
             field("r", "BYTES"),
             field("h", "VARBINARY(100000)"),
             field("t", "BYTES"),
+            field("b", "BYTES"),
         ],
         &[],
         &["id"],
@@ -192,6 +236,7 @@ async fn bitmap_and_sketch_aggregates_agree_with_java() {
             ("fields.r.aggregate-function", "rbm32"),
             ("fields.h.aggregate-function", "hll_sketch"),
             ("fields.t.aggregate-function", "theta_sketch"),
+            ("fields.b.aggregate-function", "rbm64"),
         ],
     )
     .await;
@@ -245,7 +290,7 @@ async fn bitmap_and_sketch_aggregates_agree_with_java() {
     );
     // one more commit on top of both compacted tables, merged across levels
     let extra = vec![
-        json!({"id": 2, "r": bitmap([3, 300_000], false), "h": hll(12, HllType::Hll4, 7..9), "t": theta(40_000..40_010)}),
+        json!({"id": 2, "r": bitmap([3, 300_000], false), "h": hll(12, HllType::Hll4, 7..9), "t": theta(40_000..40_010), "b": rbm64_inputs()[5]}),
     ];
     write_rows(&reopen(&catalog, ours).await, &extra).await;
     java.write(wh.path(), theirs, &extra, &WriteOpts::new())

@@ -23,7 +23,7 @@ fn random_value(rng: &mut impl Rng, name: &str, ty: &str) -> Datum {
         return Null;
     }
     match (name, ty) {
-        ("rbm32" | "hll" | "theta", _) => Datum::Bytes(random_sketch(rng, name)),
+        ("rbm32" | "rbm64" | "hll" | "theta", _) => Datum::Bytes(random_sketch(rng, name)),
         (_, ty) => random_atom(rng, ty),
     }
 }
@@ -122,12 +122,14 @@ fn cases() -> Vec<Case> {
             columns: &[
                 ("g", "INT"),
                 ("rbm32", "BYTES"),
+                ("rbm64", "BYTES"),
                 ("hll", "BYTES"),
                 ("theta", "BYTES"),
             ],
             options: &[
-                ("fields.g.sequence-group", "rbm32,hll,theta"),
+                ("fields.g.sequence-group", "rbm32,rbm64,hll,theta"),
                 ("fields.rbm32.aggregate-function", "rbm32"),
+                ("fields.rbm64.aggregate-function", "rbm64"),
                 ("fields.hll.aggregate-function", "hll_sketch"),
                 ("fields.theta.aggregate-function", "theta_sketch"),
             ],
@@ -180,9 +182,15 @@ fn cases() -> Vec<Case> {
         },
         Case {
             engine: MergeEngine::Aggregation,
-            columns: &[("rbm32", "BYTES"), ("hll", "BYTES"), ("theta", "BYTES")],
+            columns: &[
+                ("rbm32", "BYTES"),
+                ("rbm64", "BYTES"),
+                ("hll", "BYTES"),
+                ("theta", "BYTES"),
+            ],
             options: &[
                 ("fields.rbm32.aggregate-function", "rbm32"),
+                ("fields.rbm64.aggregate-function", "rbm64"),
                 ("fields.hll.aggregate-function", "hll_sketch"),
                 ("fields.theta.aggregate-function", "theta_sketch"),
             ],
@@ -224,6 +232,19 @@ fn random_sketch(rng: &mut impl Rng, name: &str) -> Vec<u8> {
             }
             bitmap.serialize_into(&mut out).unwrap();
         }
+        "rbm64" => {
+            // as Java's `RoaringBitmap64.bitmapOf` builds them, in random order: keys that share
+            // prefixes or not, negative longs, runs
+            let mut values = Vec::new();
+            for _ in 0..n {
+                let base =
+                    [0u64, 65_530, 1 << 40, 5 << 44, u64::MAX - 300_000][rng.random_range(0..5)];
+                let start = base + rng.random_range(0..20) + (rng.random_range(0..4u64) << 16);
+                values.extend(start..start + rng.random_range(1..6));
+            }
+            rand::seq::SliceRandom::shuffle(&mut values[..], rng);
+            out = crate::merge::aggregate::rbm64::rbm64_of(&values);
+        }
         "hll" => {
             let mut sketch = HllSketch::new(12, HllType::Hll4).unwrap();
             for _ in 0..n {
@@ -261,6 +282,10 @@ fn meaning(rows: Vec<Vec<Datum>>, columns: &[(&str, &str)]) -> Vec<Vec<Datum>> {
                             .unwrap()
                             .iter()
                             .collect::<Vec<_>>()
+                    ),
+                    "rbm64" => format!(
+                        "{:?}",
+                        crate::merge::aggregate::rbm64::rbm64_values(b).unwrap()
                     ),
                     "hll" => format!("{}", HllSketch::deserialize(b).unwrap().estimate()),
                     "theta" => {

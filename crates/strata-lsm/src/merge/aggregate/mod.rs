@@ -14,6 +14,7 @@ mod collection;
 mod engine;
 mod numeric;
 mod pick;
+pub(crate) mod rbm64;
 mod sketch;
 mod sketch_union;
 
@@ -218,22 +219,18 @@ pub(crate) fn create(
                 },
             })
         }
-        "rbm32" | "hll_sketch" | "theta_sketch" if matches!(kind, TypeKind::VarBinary(_)) => {
+        "rbm32" | "rbm64" | "hll_sketch" | "theta_sketch"
+            if matches!(kind, TypeKind::VarBinary(_)) =>
+        {
             Box::new(sketch::Sketch {
                 kind: match name.trim().to_ascii_lowercase().as_str() {
                     "rbm32" => sketch::SketchKind::Rbm32,
+                    "rbm64" => sketch::SketchKind::Rbm64,
                     "hll_sketch" => sketch::SketchKind::Hll,
                     _ => sketch::SketchKind::Theta,
                 },
                 field: field.name.clone(),
             })
-        }
-        "rbm64" => {
-            return Err(Error::Config(format!(
-                "aggregate function 'rbm64' of field '{}' is not supported: Java Paimon 0.9 \
-                 stores a Roaring64Bitmap in its ART layout, which no Rust library reads or writes",
-                field.name
-            )))
         }
         "merge_map_with_keytime" | "nested_partial_update" => {
             return Err(Error::Config(format!(
@@ -242,9 +239,8 @@ pub(crate) fn create(
             )))
         }
         "sum" | "product" | "count" | "bool_and" | "bool_or" | "max" | "min" | "listagg"
-        | "collect" | "merge_map" | "nested_update" | "rbm32" | "hll_sketch" | "theta_sketch" => {
-            return Err(bad_type())
-        }
+        | "collect" | "merge_map" | "nested_update" | "rbm32" | "rbm64" | "hll_sketch"
+        | "theta_sketch" => return Err(bad_type()),
         other => {
             return Err(Error::Config(format!(
                 "unknown aggregate function '{other}' for field '{}'",

@@ -1,11 +1,13 @@
 //! Bitmap and sketch aggregates over VARBINARY columns: `rbm32` (32-bit RoaringBitmap),
-//! `hll_sketch` (Apache DataSketches HLL) and `theta_sketch` (DataSketches Theta). Each value
-//! is a serialized bitmap or sketch; `agg(acc, v)` is the union, done one pair at a time as Java
-//! Paimon 0.9 does so that the stored bytes are the ones Java writes (see [`sketch_union`]). A
+//! `rbm64` (Java's 64-bit `Roaring64Bitmap` layout, see [`rbm64`]), `hll_sketch` (Apache
+//! DataSketches HLL) and `theta_sketch` (DataSketches Theta). Each value is a serialized bitmap
+//! or sketch; `agg(acc, v)` is the union, done one pair at a time as Java Paimon 0.9 does so
+//! that the stored bytes are the ones Java writes (see [`sketch_union`]). A
 //! null value leaves the state unchanged, and the first non-null value is taken as it is. None
 //! of them retracts.
 //!
 //! [`sketch_union`]: super::sketch_union
+//! [`rbm64`]: super::rbm64
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -14,6 +16,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::{ArrayRef, BinaryArray};
 use roaring::RoaringBitmap;
 
+use super::rbm64::rbm64_union;
 use super::sketch_union::{hll_union, rbm32_finish, rbm32_read, rbm32_union, theta_union};
 use super::{present, FieldAgg, Op, Ops};
 use crate::error::{Error, Result};
@@ -23,6 +26,8 @@ use crate::error::{Error, Result};
 pub(crate) enum SketchKind {
     /// `rbm32`: OR of 32-bit roaring bitmaps.
     Rbm32,
+    /// `rbm64`: OR of 64-bit roaring bitmaps in Java's `Roaring64Bitmap` layout.
+    Rbm64,
     /// `hll_sketch`: union of HLL sketches (result HLL_4, compact).
     Hll,
     /// `theta_sketch`: union of Theta sketches (result compact, ordered).
@@ -57,6 +62,7 @@ impl Sketch {
             SketchKind::Hll => hll_union(older, newer),
             SketchKind::Theta => theta_union(older, newer),
             SketchKind::Rbm32 => rbm32_union(older, newer),
+            SketchKind::Rbm64 => rbm64_union(older, newer),
         }
         .map_err(|e| self.corrupt(e))
     }
@@ -98,6 +104,7 @@ impl FieldAgg for Sketch {
     fn name(&self) -> &'static str {
         match self.kind {
             SketchKind::Rbm32 => "rbm32",
+            SketchKind::Rbm64 => "rbm64",
             SketchKind::Hll => "hll_sketch",
             SketchKind::Theta => "theta_sketch",
         }

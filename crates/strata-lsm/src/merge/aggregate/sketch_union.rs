@@ -18,11 +18,9 @@
 //! accumulator of an out-of-order result (a field no reader uses once that flag is set) can
 //! differ. Theta values must be compact images (what Paimon writes), not updatable ones.
 //!
-//! `rbm64` is not here: Java Paimon 0.9's `RoaringBitmap64` writes `Roaring64Bitmap.serialize`
-//! of RoaringBitmap 1.0, a dump of its adaptive radix tree (node types 4/16/48/256 with their
-//! slot layout, then the two-level container arrays with their unused capacity), which depends
-//! on the order of insertions; neither `roaring`'s `RoaringTreemap` (the portable 64-bit
-//! format) nor any other crate reads or writes it.
+//! `rbm64` is in [`rbm64`](super::rbm64): Java Paimon 0.9's `RoaringBitmap64` writes
+//! `Roaring64Bitmap.serialize` of RoaringBitmap 1.0, a dump of its adaptive radix tree that
+//! depends on the order of insertions, which that module models itself.
 
 use datasketches::hll::{HllSketch, HllType, HllUnion};
 use datasketches::theta::{CompactThetaSketch, ThetaUnionBuilder};
