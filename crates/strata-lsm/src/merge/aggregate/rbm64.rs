@@ -592,6 +592,21 @@ fn n48_set(index: &mut [u64; 32], key: u8, slot: u8) {
 
 /// Insertion sort of the first `n` key bytes (unsigned) with their children, as Java's
 /// `sortSmallByteArray`.
+/// Node4/Node16 insertion: key byte `k` and `child` go to position `n` (the first free one),
+/// then keys and children are re-sorted together; returns the packed key bytes.
+fn add_small<const W: usize>(
+    mut keys: [u8; W],
+    children: &mut Vec<Node>,
+    n: usize,
+    k: u8,
+    child: Node,
+) -> [u8; W] {
+    keys[n] = k;
+    children.push(child);
+    sort_small(&mut keys, children, n + 1);
+    keys
+}
+
 fn sort_small(keys: &mut [u8], children: &mut [Node], n: usize) {
     for i in 1..n {
         let mut j = i;
@@ -694,11 +709,8 @@ impl Node {
             Body::Leaf { .. } => self,
             Body::N4 { keys, children } => {
                 if n < 4 {
-                    let mut bytes = keys.to_be_bytes();
-                    bytes[n] = k;
-                    children.push(child);
-                    sort_small(&mut bytes, children, n + 1);
-                    *keys = u32::from_be_bytes(bytes);
+                    *keys =
+                        u32::from_be_bytes(add_small(keys.to_be_bytes(), children, n, k, child));
                     self.count += 1;
                     return self;
                 }
@@ -714,11 +726,8 @@ impl Node {
             }
             Body::N16 { keys, children } => {
                 if n < 16 {
-                    let mut bytes = keys.to_be_bytes();
-                    bytes[n] = k;
-                    children.push(child);
-                    sort_small(&mut bytes, children, n + 1);
-                    *keys = u128::from_be_bytes(bytes);
+                    *keys =
+                        u128::from_be_bytes(add_small(keys.to_be_bytes(), children, n, k, child));
                     self.count += 1;
                     return self;
                 }
