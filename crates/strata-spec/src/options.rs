@@ -1622,12 +1622,10 @@ impl CoreOptions {
     pub fn manifest_merge_min_count(&self) -> Result<usize> {
         match self.get("manifest.merge-min-count") {
             None => Ok(30),
-            Some(v) => v.trim().parse().map_err(|_| {
-                Error::InvalidOption {
-                    key: "manifest.merge-min-count".into(),
-                    value: v.to_string(),
-                    reason: "expected a non-negative integer".into(),
-                }
+            Some(v) => v.trim().parse().map_err(|_| Error::InvalidOption {
+                key: "manifest.merge-min-count".into(),
+                value: v.to_string(),
+                reason: "expected a non-negative integer".into(),
             }),
         }
     }
