@@ -128,6 +128,10 @@ impl ParquetEncoder {
         let mut props = WriterProperties::builder()
             .set_writer_version(WriterVersion::PARQUET_1_0)
             .set_dictionary_page_size_limit(DICTIONARY_PAGE_LIMIT)
+            // min/max per column chunk (what readers prune row groups with); no page-level
+            // statistics or column index: computing them cost a twentieth of a key-value
+            // file's write, and manifests already prune whole files
+            .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_compression(compression(options)?);
         for (leaf, is96) in file_schema.columns().iter().zip(&int96_leaf) {
             if *is96 {
