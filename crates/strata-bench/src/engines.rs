@@ -16,7 +16,7 @@ use strata_core::{Catalog, Identifier, Table, TableDefinition};
 use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
 use strata_spec::{DataField, DataType};
 
-use crate::report::{print, Step};
+use crate::report::{median_steps, print, rounds, Step};
 
 const COLUMNS: [(&str, &str); 7] = [
     ("id", "BIGINT NOT NULL"),
@@ -140,8 +140,33 @@ async fn engine(
     Ok((w1 + w2, r))
 }
 
-/// Runs the measurements.
+/// Runs the measurements (median of [`rounds`] runs).
 pub async fn run(rows: usize) -> Result<()> {
+    let n = rounds();
+    let (mut engines, mut lookups) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let (e, l) = run_once(rows).await?;
+        engines.push(e);
+        lookups.push(l);
+    }
+    print(
+        &format!(
+            "merge engines: {rows} rows, 2 commits, 4 buckets (reference: the deduplicate table; median of {n} runs)"
+        ),
+        &median_steps(engines),
+    );
+    print(
+        &format!(
+            "changelog-producer lookup: 5 commits of {} rows with compaction after each (median of {n} runs)",
+            rows / 10
+        ),
+        &median_steps(lookups),
+    );
+    Ok(())
+}
+
+/// One round: the engine tables, then the lookup tables.
+async fn run_once(rows: usize) -> Result<(Vec<Step>, Vec<Step>)> {
     let dir = tempfile::tempdir()?;
     let catalog = Catalog::open(dir.path().to_str().unwrap_or("."), &Default::default())?;
     let (dw, dr) = engine(&catalog, "b.dedup", &[], rows).await?;
@@ -169,37 +194,32 @@ pub async fn run(rows: usize) -> Result<()> {
         rows,
     )
     .await?;
-    print(
-        &format!(
-            "merge engines: {rows} rows, 2 commits, 4 buckets (reference: the deduplicate table)"
-        ),
-        &[
-            Step {
-                name: "aggregation write".into(),
-                time: aw,
-                reference: dw,
-                goal: Some(1.3),
-            },
-            Step {
-                name: "aggregation merged read".into(),
-                time: ar,
-                reference: dr,
-                goal: Some(1.3),
-            },
-            Step {
-                name: "partial-update write".into(),
-                time: pw,
-                reference: dw,
-                goal: Some(1.3),
-            },
-            Step {
-                name: "partial-update merged read".into(),
-                time: pr,
-                reference: dr,
-                goal: Some(1.3),
-            },
-        ],
-    );
+    let engines = vec![
+        Step {
+            name: "aggregation write".into(),
+            time: aw,
+            reference: dw,
+            goal: Some(1.3),
+        },
+        Step {
+            name: "aggregation merged read".into(),
+            time: ar,
+            reference: dr,
+            goal: Some(1.3),
+        },
+        Step {
+            name: "partial-update write".into(),
+            time: pw,
+            reference: dw,
+            goal: Some(1.3),
+        },
+        Step {
+            name: "partial-update merged read".into(),
+            time: pr,
+            reference: dr,
+            goal: Some(1.3),
+        },
+    ];
     // lookup changelog, compaction after every commit, vs the same writes without changelog
     let commits = 5;
     let per = rows / 10;
@@ -222,16 +242,11 @@ pub async fn run(rows: usize) -> Result<()> {
         }
         times.push(started.elapsed());
     }
-    print(
-        &format!(
-            "changelog-producer lookup: {commits} commits of {per} rows with compaction after each"
-        ),
-        &[Step {
-            name: "lookup changelog writes".into(),
-            time: times[1],
-            reference: times[0],
-            goal: Some(2.0),
-        }],
-    );
-    Ok(())
+    let lookup = vec![Step {
+        name: "lookup changelog writes".into(),
+        time: times[1],
+        reference: times[0],
+        goal: Some(2.0),
+    }];
+    Ok((engines, lookup))
 }

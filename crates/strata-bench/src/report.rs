@@ -34,6 +34,35 @@ pub fn print(title: &str, steps: &[Step]) {
     }
 }
 
+/// Runs per measurement: `STRATA_BENCH_ROUNDS` (default 3). Each round repeats the whole
+/// workload, reference included, on fresh tables; the report takes the median of each time.
+pub fn rounds() -> usize {
+    std::env::var("STRATA_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1)
+}
+
+/// Per step, the median time and the median reference over the rounds.
+pub fn median_steps(rounds: Vec<Vec<Step>>) -> Vec<Step> {
+    let Some(first) = rounds.first() else {
+        return Vec::new();
+    };
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    (0..first.len())
+        .map(|i| Step {
+            name: first[i].name.clone(),
+            time: median(rounds.iter().map(|r| r[i].time).collect()),
+            reference: median(rounds.iter().map(|r| r[i].reference).collect()),
+            goal: first[i].goal,
+        })
+        .collect()
+}
+
 /// Peak resident set size of this process (VmHWM), in bytes.
 pub fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -13,7 +13,7 @@ use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
 use strata_spec::{DataField, DataType};
 
 use crate::data;
-use crate::report::{peak_rss, print, Step};
+use crate::report::{median_steps, peak_rss, print, rounds, Step};
 
 /// Raw reference: write all batches as one zstd Parquet file, then read it fully.
 fn raw_parquet(dir: &std::path::Path, batches: &[RecordBatch]) -> Result<(Duration, Duration)> {
@@ -135,8 +135,28 @@ async fn timed<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<(T,
     Ok((v, t.elapsed()))
 }
 
-/// Issue 2: append table partitioned by dt with 4 buckets.
+/// Issue 2: append table partitioned by dt with 4 buckets (median of [`rounds`] runs).
 pub async fn append(rows: usize, buckets: usize, partitioned: bool) -> Result<()> {
+    let n = rounds();
+    let mut all = Vec::with_capacity(n);
+    for _ in 0..n {
+        all.push(append_once(rows, buckets, partitioned).await?);
+    }
+    print(
+        &format!(
+            "append table: {rows} rows, {}, {buckets} buckets, zstd Parquet (median of {n} runs)",
+            if partitioned {
+                "partitioned by dt (4)"
+            } else {
+                "unpartitioned"
+            }
+        ),
+        &median_steps(all),
+    );
+    Ok(())
+}
+
+async fn append_once(rows: usize, buckets: usize, partitioned: bool) -> Result<Vec<Step>> {
     let dir = tempfile::tempdir()?;
     let batches = data::batches(rows, 0);
     let (raw_write, raw_read) = raw_parquet(dir.path(), &batches)?;
@@ -149,35 +169,41 @@ pub async fn append(rows: usize, buckets: usize, partitioned: bool) -> Result<()
     let table = catalog.get_table(table.identifier()).await?;
     let (n, read) = timed(read_count(&table, None, None)).await?;
     anyhow::ensure!(n == rows, "read {n} rows, wrote {rows}");
+    Ok(vec![
+        Step {
+            name: "write + commit".into(),
+            time: write,
+            reference: raw_write,
+            goal: Some(1.3),
+        },
+        Step {
+            name: "full read".into(),
+            time: read,
+            reference: raw_read,
+            goal: Some(1.3),
+        },
+    ])
+}
+
+/// Issue 3: primary-key table (id, dt), partitioned by dt, 4 buckets (median of [`rounds`]
+/// runs).
+pub async fn pk(rows: usize) -> Result<()> {
+    let n = rounds();
+    let mut all = Vec::with_capacity(n);
+    for _ in 0..n {
+        all.push(pk_once(rows).await?);
+    }
     print(
-        &format!(
-            "append table: {rows} rows, {}, {buckets} buckets, zstd Parquet",
-            if partitioned {
-                "partitioned by dt (4)"
-            } else {
-                "unpartitioned"
-            }
-        ),
-        &[
-            Step {
-                name: "write + commit".into(),
-                time: write,
-                reference: raw_write,
-                goal: Some(1.3),
-            },
-            Step {
-                name: "full read".into(),
-                time: read,
-                reference: raw_read,
-                goal: Some(1.3),
-            },
-        ],
+        &format!("primary-key table: {rows} rows, key (id, dt), partitioned by dt (4), 4 buckets, zstd Parquet (median of {n} runs)"),
+        &median_steps(all),
+    );
+    println!(
+        "(paimon-rust 0.4 on this machine kind: about 1.25 s write, 0.16 s upsert, 0.25 s read)"
     );
     Ok(())
 }
 
-/// Issue 3: primary-key table (id, dt), partitioned by dt, 4 buckets.
-pub async fn pk(rows: usize) -> Result<()> {
+async fn pk_once(rows: usize) -> Result<Vec<Step>> {
     let dir = tempfile::tempdir()?;
     let batches = data::batches(rows, 0);
     let (raw_write, raw_read) = raw_parquet(dir.path(), &batches)?;
@@ -217,21 +243,44 @@ pub async fn pk(rows: usize) -> Result<()> {
     let table = catalog.get_table(table.identifier()).await?;
     let (n2, read_after) = timed(read_count(&table, None, None)).await?;
     anyhow::ensure!(n2 == rows, "read after compaction returned {n2} rows");
-    print(
-        &format!("primary-key table: {rows} rows, key (id, dt), partitioned by dt (4), 4 buckets, zstd Parquet"),
-        &[
-            Step { name: "write + commit".into(), time: write, reference: raw_write, goal: Some(1.5) },
-            Step { name: "upsert 10% + commit".into(), time: upsert, reference: raw_write, goal: Some(0.2) },
-            Step { name: "merged read (2 runs)".into(), time: read, reference: raw_read, goal: Some(1.3) },
-            Step { name: "one partition, 2 columns".into(), time: part, reference: raw_read, goal: None },
-            Step { name: "full compaction".into(), time: full, reference: raw_write, goal: Some(2.0) },
-            Step { name: "read after compaction".into(), time: read_after, reference: raw_read, goal: None },
-        ],
-    );
-    println!(
-        "(paimon-rust 0.4 on this machine kind: about 1.25 s write, 0.16 s upsert, 0.25 s read)"
-    );
-    Ok(())
+    Ok(vec![
+        Step {
+            name: "write + commit".into(),
+            time: write,
+            reference: raw_write,
+            goal: Some(1.5),
+        },
+        Step {
+            name: "upsert 10% + commit".into(),
+            time: upsert,
+            reference: raw_write,
+            goal: Some(0.2),
+        },
+        Step {
+            name: "merged read (2 runs)".into(),
+            time: read,
+            reference: raw_read,
+            goal: Some(1.3),
+        },
+        Step {
+            name: "one partition, 2 columns".into(),
+            time: part,
+            reference: raw_read,
+            goal: None,
+        },
+        Step {
+            name: "full compaction".into(),
+            time: full,
+            reference: raw_write,
+            goal: Some(2.0),
+        },
+        Step {
+            name: "read after compaction".into(),
+            time: read_after,
+            reference: raw_read,
+            goal: None,
+        },
+    ])
 }
 
 /// Peak RSS writing `rows` rows into a primary-key table with a bounded write buffer.
