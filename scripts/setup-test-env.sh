@@ -31,6 +31,7 @@
 #   STRATA_S3_FS           http://127.0.0.1:PORT of s3s-fs (bucket `strata`)
 #   STRATA_S3_FS_ROOT      the directory s3s-fs stores objects in
 #   STRATA_S3_PIDS         process ids of the two servers (to stop them)
+#   STRATA_S3_DIR          the servers' scratch directory (logs, s3s-fs objects; remove it after)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,7 +45,7 @@ while [ $# -gt 0 ]; do
         --env-file) ENV_FILE="${2:?--env-file needs a path}"; shift 2 ;;
         --no-java) WARM_JAVA=0; shift ;;
         --no-s3) START_S3=0; shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
         *) echo "setup-test-env: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done

@@ -84,11 +84,13 @@ pub async fn read_kv_file(
     let data_kv = data_schema.key_value_fields();
     // For each target column: the file column that holds it (by field id), if any.
     let targets = kv.fields();
+    // A key column equals the value column it was projected from: decoding the value column
+    // once serves both (and thin-mode files have no _KEY_ columns at all).
+    let key_from_value: Vec<Option<usize>> =
+        (0..kv.num_keys()).map(|k| kv.key_value_index(k)).collect();
     let mut mapped: Vec<Option<DataField>> = Vec::with_capacity(targets.len());
     for (i, t) in targets.iter().enumerate() {
-        let m = if i < kv.num_keys() && kv.key_value_index(i).is_some() {
-            // A key column equals the value column it was projected from: decoding the value
-            // column once serves both.
+        let m = if key_from_value.get(i).is_some_and(Option::is_some) {
             None
         } else if t.id == SEQUENCE_NUMBER_FIELD_ID || t.id == VALUE_KIND_FIELD_ID {
             data_kv.iter().find(|f| f.id == t.id).cloned()
@@ -126,17 +128,6 @@ pub async fn read_kv_file(
     };
     let target_schema = kv.arrow_schema();
     let kv = kv.clone();
-    // Keys read through their value columns (and thin-mode files, which have no _KEY_
-    // columns): take them from the value columns.
-    let key_from_value: Vec<Option<usize>> = (0..kv.num_keys())
-        .map(|k| {
-            if mapped[k].is_none() {
-                kv.key_value_index(k)
-            } else {
-                None
-            }
-        })
-        .collect();
     Ok(inner
         .map_err(Error::from)
         .and_then(move |batch| {
@@ -144,11 +135,15 @@ pub async fn read_kv_file(
                 let n = batch.num_rows();
                 let mut cols: Vec<ArrayRef> = Vec::with_capacity(targets.len());
                 let mut next = 0;
-                for (t, m) in targets.iter().zip(&mapped) {
+                for (i, (t, m)) in targets.iter().zip(&mapped).enumerate() {
                     match m {
                         Some(_) => {
                             cols.push(arrow_convert::cast_to(batch.column(next), &t.data_type)?);
                             next += 1;
+                        }
+                        // filled from its value column below
+                        None if key_from_value.get(i).is_some_and(Option::is_some) => {
+                            cols.push(new_null_array(&arrow_schema::DataType::Null, 0))
                         }
                         None => {
                             cols.push(new_null_array(&arrow_convert::arrow_type(&t.data_type), n))

@@ -83,9 +83,7 @@ impl WriteBuffer {
         self.memory += batch.get_array_memory_size();
         self.batches.push(batch);
         if self.memory > self.memory_limit {
-            if let Some(dir) = self.spill.as_ref().map(|s| s.dir.clone()) {
-                self.spill_memory(&dir)?;
-            }
+            self.spill()?;
         }
         Ok(())
     }

@@ -134,44 +134,11 @@ async fn compact_once(
     write.close().await?;
     let files_before = messages.iter().map(|m| m.compact_before.len()).sum();
     let files_after = messages.iter().map(|m| m.compact_after.len()).sum();
-    let written: Vec<String> = messages
-        .iter()
-        .map(|m| {
-            let before: std::collections::HashSet<&str> = m
-                .compact_before
-                .iter()
-                .map(|f| f.file_name.as_str())
-                .collect();
-            let dir = t.bucket_path(&m.partition, m.bucket)?;
-            Ok(m.compact_after
-                .iter()
-                .chain(&m.compact_changelog)
-                .filter(|f| !before.contains(f.file_name.as_str()))
-                .map(|f| format!("{dir}/{}", f.file_name))
-                .collect::<Vec<_>>())
-        })
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
-    let ids = match t
+    // A lost race (conflict) deletes this compaction's outputs inside the commit.
+    let ids = t
         .new_commit(&user)
         .commit(messages, BATCH_COMMIT_IDENTIFIER)
-        .await
-    {
-        Ok(ids) => ids,
-        Err(e @ Error::Commit(CommitError::Conflict { .. })) => {
-            // Known loss: nothing references the new files (upgraded files keep their names
-            // and are not in the list).
-            for p in &written {
-                if let Err(d) = t.io().delete(p).await {
-                    tracing::debug!(path = %p, error = %d, "could not delete a file of a lost compaction");
-                }
-            }
-            return Err(e);
-        }
-        Err(e) => return Err(e),
-    };
+        .await?;
     Ok(CompactReport {
         buckets: total,
         files_before,

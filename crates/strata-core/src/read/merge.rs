@@ -1,8 +1,10 @@
 //! Merge-on-read of one primary-key split (spec §7.8).
 //!
+//! Raw-convertible splits (one non-overlapping run per level, no retracts) never get here:
+//! [`super::TableRead::read_split`] reads their value columns like an append split.
+//!
 //! ```text
-//! files ─▶ raw shortcut (one non-overlapping run per level, no retracts) ─▶ values
-//!       └▶ interval_partition: sections of sorted runs
+//! files ─▶ interval_partition: sections of sorted runs
 //!            ─▶ per section: merge_runs (vectorized k-way merge + merge engine, retracts dropped)
 //!            ─▶ sections concatenated in key order
 //! ─▶ value columns ─▶ exact filter (only now: paimon#4065) ─▶ projection
@@ -57,17 +59,6 @@ pub(super) async fn read_pk_split(
     let out_schema = read.output_schema();
     let filter = read.filter.clone();
     let value_schema = strata_format::arrow_convert::arrow_schema(&kv.value_fields);
-    if split.raw_convertible {
-        // One run per key range and no retracts: the value columns are the rows.
-        let read_fields = Arc::new(read.read_fields());
-        let files = read.file_reads(split, &split.files, &read_fields).await?;
-        return Ok(super::read_files(files)
-            .and_then(move |b| {
-                futures::future::ready(finish_batch(b, filter.as_ref(), &out_schema))
-            })
-            .try_filter(|b| futures::future::ready(b.num_rows() > 0))
-            .boxed());
-    }
     let cmp = key_comparator(&schema);
     let sections = interval_partition(&split.files, &cmp);
     let kv2 = kv.clone();

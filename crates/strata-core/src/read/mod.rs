@@ -158,7 +158,9 @@ impl TableRead {
         &self,
         split: &DataSplit,
     ) -> Result<BoxStream<'static, Result<RecordBatch>>> {
-        if self.table.has_primary_key() {
+        // A raw-convertible primary-key split (one run per key range, no retracts) reads its
+        // value columns like an append split.
+        if self.table.has_primary_key() && !split.raw_convertible {
             return merge::read_pk_split(self, split).await;
         }
         let read_fields = Arc::new(self.read_fields());

@@ -26,15 +26,6 @@ use strata_lsm::KvSchema;
 
 use crate::error::{arrow_err, Result};
 
-/// Which changes to emit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiffScope {
-    /// Every key of either side.
-    AllKeys,
-    /// Only keys in the given set (lookup: keys of the level-0 rows).
-    OnlyListed,
-}
-
 fn key_converter(kv: &KvSchema) -> Result<RowConverter> {
     let fields = kv
         .key_fields
@@ -63,44 +54,49 @@ fn keys_of(
     Ok(out)
 }
 
-/// The encoded keys of `batches` (lookup: the keys present in level 0).
-///
-/// # Errors
-/// Arrow errors (a bug).
-pub fn key_set(kv: &KvSchema, batches: &[RecordBatch]) -> Result<HashSet<Vec<u8>>> {
-    let conv = key_converter(kv)?;
-    Ok(keys_of(&conv, kv, batches)?
-        .into_iter()
-        .map(|(_, _, k)| k)
-        .collect())
+/// The keys of level 0 (lookup): only they can change, so the higher levels are merged for
+/// them alone.
+pub struct ListedKeys {
+    conv: RowConverter,
+    keys: HashSet<Vec<u8>>,
 }
 
-/// The rows of `batch` (key-value layout) whose keys are in `keys` (lookup: only the keys of
-/// level 0 can change, so the higher levels are merged for those alone).
-///
-/// # Errors
-/// Arrow errors (a bug).
-pub fn keep_listed_keys(
-    kv: &KvSchema,
-    keys: &HashSet<Vec<u8>>,
-    batch: &RecordBatch,
-) -> Result<RecordBatch> {
-    let conv = key_converter(kv)?;
-    let cols: Vec<ArrayRef> = (0..kv.num_keys())
-        .map(|i| batch.column(i).clone())
-        .collect();
-    let rows = conv
-        .convert_columns(&cols)
-        .map_err(arrow_err("encoding keys for the changelog"))?;
-    let keep: BooleanArray = rows
-        .iter()
-        .map(|r| Some(keys.contains(r.as_ref())))
-        .collect();
-    if keep.true_count() == batch.num_rows() {
-        return Ok(batch.clone());
+impl ListedKeys {
+    /// The encoded keys of `batches`.
+    ///
+    /// # Errors
+    /// Arrow errors (a bug).
+    pub fn of(kv: &KvSchema, batches: &[RecordBatch]) -> Result<Self> {
+        let conv = key_converter(kv)?;
+        let keys = keys_of(&conv, kv, batches)?
+            .into_iter()
+            .map(|(_, _, k)| k)
+            .collect();
+        Ok(ListedKeys { conv, keys })
     }
-    arrow_select::filter::filter_record_batch(batch, &keep)
-        .map_err(arrow_err("keeping the keys of level 0"))
+
+    /// The rows of `batch` (key-value layout) whose keys are listed.
+    ///
+    /// # Errors
+    /// Arrow errors (a bug).
+    pub fn keep(&self, kv: &KvSchema, batch: &RecordBatch) -> Result<RecordBatch> {
+        let cols: Vec<ArrayRef> = (0..kv.num_keys())
+            .map(|i| batch.column(i).clone())
+            .collect();
+        let rows = self
+            .conv
+            .convert_columns(&cols)
+            .map_err(arrow_err("encoding keys for the changelog"))?;
+        let keep: BooleanArray = rows
+            .iter()
+            .map(|r| Some(self.keys.contains(r.as_ref())))
+            .collect();
+        if keep.true_count() == batch.num_rows() {
+            return Ok(batch.clone());
+        }
+        arrow_select::filter::filter_record_batch(batch, &keep)
+            .map_err(arrow_err("keeping the keys of level 0"))
+    }
 }
 
 fn rows_equal(kv: &KvSchema, a: &RecordBatch, ai: usize, b: &RecordBatch, bi: usize) -> bool {
@@ -119,8 +115,6 @@ pub fn diff(
     kv: &KvSchema,
     before: &[RecordBatch],
     after: &[RecordBatch],
-    scope: DiffScope,
-    listed: &HashSet<Vec<u8>>,
     row_deduplicate: bool,
 ) -> Result<Option<RecordBatch>> {
     let conv = key_converter(kv)?;
@@ -129,7 +123,6 @@ pub fn diff(
     // Output: (source 0 = before / 1 = after, batch, row, kind)
     let mut picks: Vec<(usize, usize, usize, i8)> = Vec::new();
     let (mut i, mut j) = (0, 0);
-    let wanted = |k: &[u8]| scope == DiffScope::AllKeys || listed.contains(k);
     while i < bk.len() || j < ak.len() {
         let ord = match (bk.get(i), ak.get(j)) {
             (Some(b), Some(a)) => b.2.cmp(&a.2),
@@ -138,24 +131,20 @@ pub fn diff(
         };
         match ord {
             std::cmp::Ordering::Less => {
-                let (bb, br, k) = &bk[i];
-                if wanted(k) {
-                    picks.push((0, *bb, *br, 3));
-                }
+                let (bb, br, _) = &bk[i];
+                picks.push((0, *bb, *br, 3));
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
-                let (ab, ar, k) = &ak[j];
-                if wanted(k) {
-                    picks.push((1, *ab, *ar, 0));
-                }
+                let (ab, ar, _) = &ak[j];
+                picks.push((1, *ab, *ar, 0));
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
-                let (bb, br, k) = &bk[i];
+                let (bb, br, _) = &bk[i];
                 let (ab, ar, _) = &ak[j];
                 let same = row_deduplicate && rows_equal(kv, &before[*bb], *br, &after[*ab], *ar);
-                if wanted(k) && !same {
+                if !same {
                     picks.push((0, *bb, *br, 1));
                     picks.push((1, *ab, *ar, 2));
                 }

@@ -23,7 +23,7 @@ use strata_lsm::KvSchema;
 use strata_spec::options::ChangelogProducer;
 use strata_spec::{DataFileMeta, FileSource};
 
-use super::changelog_producer::{diff, keep_listed_keys, key_set, DiffScope};
+use super::changelog_producer::{diff, ListedKeys};
 
 use super::context::WriteContext;
 use super::merge_tree::lsm_err;
@@ -246,14 +246,7 @@ impl Compactor {
             return Ok(false);
         }
         let after = self.merged(vec![self.level_files(max)], true).await?;
-        if let Some(rows) = diff(
-            &self.kv,
-            &before,
-            &after,
-            DiffScope::AllKeys,
-            &Default::default(),
-            self.row_deduplicate,
-        )? {
+        if let Some(rows) = diff(&self.kv, &before, &after, self.row_deduplicate)? {
             self.write_changelog(rows, max, pending).await?;
         }
         Ok(true)
@@ -313,7 +306,7 @@ impl Compactor {
         let level0: Vec<Vec<DataFileMeta>> =
             runs[..k].iter().map(|r| r.run.files.clone()).collect();
         let level0_rows = self.merged(level0, false).await?;
-        let keys = Arc::new(key_set(&self.kv, &level0_rows)?);
+        let keys = Arc::new(ListedKeys::of(&self.kv, &level0_rows)?);
         // before: the higher levels' state of those keys alone (other rows are dropped as they
         // are read, so memory and merge work follow level 0, not the bucket)
         let streams = self
@@ -325,7 +318,7 @@ impl Compactor {
                 self.run_stream(files)
                     .map(move |b| {
                         b.and_then(|b| {
-                            keep_listed_keys(&kv, &keys, &b)
+                            keys.keep(&kv, &b)
                                 .map_err(|e| strata_lsm::Error::External(Box::new(e)))
                         })
                     })
@@ -340,14 +333,7 @@ impl Compactor {
         let after = self
             .merge_in_memory(vec![before.clone(), level0_rows], true)
             .await?;
-        if let Some(rows) = diff(
-            &self.kv,
-            &before,
-            &after,
-            DiffScope::OnlyListed,
-            &keys,
-            self.row_deduplicate,
-        )? {
+        if let Some(rows) = diff(&self.kv, &before, &after, self.row_deduplicate)? {
             self.write_changelog(rows, output_level, pending).await?;
         }
         Ok(true)

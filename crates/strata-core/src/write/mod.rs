@@ -60,9 +60,9 @@ pub trait BucketWriter: Send {
 }
 
 enum Msg {
-    /// Rows for the bucket: the rows `rows` of the batch (all of it when `None`), selected by
-    /// the bucket's task so that copying them runs on every core while the caller routes on.
-    Write(RecordBatch, Option<Vec<u32>>, Option<Int8Array>),
+    /// Rows for the bucket: the rows `rows` of the batch, selected by the bucket's task so that
+    /// copying them runs on every core while the caller routes on.
+    Write(RecordBatch, Vec<u32>, Option<Int8Array>),
     Prepare(bool, oneshot::Sender<Result<CommitIncrement>>),
     Compact(bool, oneshot::Sender<Result<()>>),
     Abort(oneshot::Sender<()>),
@@ -80,13 +80,10 @@ async fn run_writer(mut writer: Box<dyn BucketWriter>, mut rx: mpsc::Receiver<Ms
         match msg {
             Msg::Write(b, rows, k) => {
                 if failed.is_none() {
-                    let selected = match rows {
-                        Some(rows) => take_rows(&b, &rows).and_then(|b| {
-                            let k = k.as_ref().map(|k| take_kinds(k, &rows)).transpose()?;
-                            Ok((b, k))
-                        }),
-                        None => Ok((b, k)),
-                    };
+                    let selected = take_rows(&b, &rows).and_then(|b| {
+                        let k = k.as_ref().map(|k| take_kinds(k, &rows)).transpose()?;
+                        Ok((b, k))
+                    });
                     let written = match selected {
                         Ok((b, k)) => writer.write(b, k).await,
                         Err(e) => Err(e),
@@ -293,9 +290,7 @@ impl TableWrite {
                 let sub_kinds = kinds.as_ref().map(|k| take_kinds(k, &g.rows)).transpose()?;
                 self.send_dynamic(g.partition, sub, sub_kinds).await?;
             } else {
-                let all = g.rows.len() == batch.num_rows();
-                let rows = (!all).then_some(g.rows);
-                self.send(g.partition, g.bucket, batch.clone(), rows, kinds.clone())
+                self.send(g.partition, g.bucket, batch.clone(), g.rows, kinds.clone())
                     .await?;
             }
         }
@@ -333,9 +328,7 @@ impl TableWrite {
         for (r, b) in buckets.iter().enumerate() {
             by_bucket.entry(*b).or_default().push(r as u32);
         }
-        let all = by_bucket.len() == 1;
         for (bucket, rows) in by_bucket {
-            let rows = (!all).then_some(rows);
             self.send(
                 partition.clone(),
                 bucket,
@@ -367,7 +360,7 @@ impl TableWrite {
         partition: Vec<u8>,
         bucket: i32,
         batch: RecordBatch,
-        rows: Option<Vec<u32>>,
+        rows: Vec<u32>,
         kinds: Option<Int8Array>,
     ) -> Result<()> {
         let key = (partition, bucket);

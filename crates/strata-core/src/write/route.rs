@@ -98,8 +98,14 @@ impl Router {
                 match &mut previous {
                     Some((prev, pid)) if prev.as_slice() == bytes => *pid,
                     _ => {
-                        let next = partitions.len();
-                        let pid = *partitions.entry(bytes.into()).or_insert(next);
+                        let pid = match partitions.get(bytes) {
+                            Some(&pid) => pid,
+                            None => {
+                                let next = partitions.len();
+                                partitions.insert(bytes.into(), next);
+                                next
+                            }
+                        };
                         match &mut previous {
                             Some((prev, p)) => {
                                 prev.clear();

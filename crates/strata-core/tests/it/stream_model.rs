@@ -21,7 +21,6 @@ use strata_core::stream::{StartingPosition, StreamScan};
 use strata_core::{SnapshotSelector, Table};
 use tokio::sync::Mutex;
 
-use crate::common::write_kinds;
 use crate::common::*;
 use crate::stream::{changes_of, Change};
 

@@ -9,7 +9,6 @@
 //!   is replaced too), and an append published after the overwrite survives it.
 
 use serde_json::json;
-use strata_core::maintenance::{compact, CompactOptions};
 use strata_core::{CommitError, Error, OverwriteScope, SnapshotSelector, Table};
 use strata_spec::CommitKind;
 
@@ -81,16 +80,7 @@ async fn a_compaction_that_lost_its_inputs_to_an_overwrite_conflicts_and_retries
     );
     // The maintenance job plans again from the latest snapshot and succeeds.
     let t = reopen(&catalog, TABLE).await;
-    let report = compact(
-        &t,
-        &CompactOptions {
-            full: true,
-            ..Default::default()
-        },
-        &mut |_, _| {},
-    )
-    .await
-    .unwrap();
+    let report = full_compact(&t).await;
     assert!(report.snapshot.is_some());
     assert_same_rows(
         &read_rows(&t, SnapshotSelector::Latest).await,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use strata_core::maintenance::{compact, remove_orphan_files, CompactOptions};
+use strata_core::maintenance::remove_orphan_files;
 use strata_core::{Catalog, Identifier, OverwriteScope, SnapshotSelector};
 use strata_io::faulty::{ConditionalPut, FaultConfig, FaultyStore};
 use strata_io::FileIO;
@@ -115,16 +115,7 @@ async fn warehouse_on_s3s_fs_end_to_end() {
             .collect::<Vec<_>>(),
     )
     .await;
-    let report = compact(
-        &kv,
-        &CompactOptions {
-            full: true,
-            ..Default::default()
-        },
-        &mut |_, _| {},
-    )
-    .await
-    .unwrap();
+    let report = full_compact(&kv).await;
     assert!(report.snapshot.is_some());
     let expected: Vec<Value> = (0..30)
         .map(|k| json!({"k": k, "v": if k < 10 { "one" } else { "two" }}))

@@ -133,11 +133,7 @@ impl ParquetEncoder {
             // file's write, and manifests already prune whole files
             .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_compression(compression(options)?);
-        for (leaf, is96) in file_schema.columns().iter().zip(&int96_leaf) {
-            if *is96 {
-                props = props
-                    .set_column_statistics_enabled(leaf.path().clone(), EnabledStatistics::Chunk);
-            }
+        for leaf in file_schema.columns() {
             let top = leaf
                 .path()
                 .parts()

@@ -310,8 +310,9 @@ impl MergeFunction for PartialUpdate {
             .collect();
         let mut ops: HashMap<usize, Ops> =
             agg_fields.iter().map(|&f| (f, Ops::default())).collect();
-        let mut picks: Vec<Vec<Option<u32>>> =
-            vec![Vec::with_capacity(input.group_ends.len()); self.roles.len()];
+        let mut picks: Vec<Vec<Option<u32>>> = (0..self.roles.len())
+            .map(|_| Vec::with_capacity(input.group_ends.len()))
+            .collect();
         let mut newest = Vec::new();
         let mut out_kinds = Vec::new();
         let n_groups = self.groups.len();

@@ -23,9 +23,6 @@ use crate::merge::{config, group_ranges, MergeFunction, MergeInput};
 struct FieldSpec {
     name: String,
     agg: Box<dyn FieldAgg>,
-    /// Set for pick-style functions that need no comparison: they pick straight from the
-    /// input batches instead of a gathered column.
-    pick: Option<PickKind>,
     ignore_retract: bool,
     nullable: bool,
 }
@@ -76,7 +73,6 @@ impl Aggregation {
             fields.push(FieldSpec {
                 name: field.name.clone(),
                 agg: create(&function, field, options)?,
-                pick: PickKind::without_comparison(function.trim()),
                 ignore_retract,
                 nullable: field.data_type.nullable,
             });
@@ -148,7 +144,7 @@ impl MergeFunction for Aggregation {
                     spec.name
                 )));
             }
-            let value = match spec.pick {
+            let value = match spec.agg.pick_kind() {
                 Some(kind) => pick_from_inputs(input, input.schema.value_col(f), kind, &field_ops)?,
                 None => spec
                     .agg

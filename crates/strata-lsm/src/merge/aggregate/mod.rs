@@ -92,6 +92,11 @@ pub(crate) trait FieldAgg: Send + Sync + Debug {
     fn retracts(&self) -> bool;
     /// One value per group of `ops`, with the type of `col`.
     fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef>;
+    /// For functions whose result is one input row chosen without comparing values: which
+    /// rule chooses it (the engine then picks straight from the input batches).
+    fn pick_kind(&self) -> Option<pick::PickKind> {
+        None
+    }
 }
 
 /// Value of row `row` or `None` when null / [`NULL_ROW`].

@@ -56,6 +56,10 @@ impl FieldAgg for Pick {
         )
     }
 
+    fn pick_kind(&self) -> Option<PickKind> {
+        (!matches!(self.0, PickKind::Max | PickKind::Min)).then_some(self.0)
+    }
+
     fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef> {
         let cmp = match self.0 {
             PickKind::Max | PickKind::Min => Some(
@@ -163,19 +167,4 @@ pub(crate) fn choose(
         picks.push(cur.map(|c| c as u32));
     }
     picks
-}
-
-impl PickKind {
-    /// The pick-style function called `name` that needs no value comparison (these can pick
-    /// straight from the input batches), if it is one.
-    pub(crate) fn without_comparison(name: &str) -> Option<PickKind> {
-        Some(match name {
-            "primary-key" => PickKind::PrimaryKey,
-            "last_value" => PickKind::Last,
-            "last_non_null_value" => PickKind::LastNonNull,
-            "first_value" => PickKind::First,
-            "first_non_null_value" => PickKind::FirstNonNull,
-            _ => return None,
-        })
-    }
 }
