@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export STRATA_WAREHOUSE=${STRATA_WAREHOUSE:-$PWD/warehouse}
 cargo build --quiet --release -p strata-cli
-strata() { target/release/strata "$@"; }
+strata() { "${CARGO_TARGET_DIR:-target}/release/strata" "$@"; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
