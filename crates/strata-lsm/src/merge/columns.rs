@@ -1,15 +1,18 @@
 //! Column helpers shared by the merge engines: row kinds in merged order, gathering columns
-//! by (batch, row) with `interleave`, and assembling the output batch.
+//! by (batch, row) with `interleave`, a value column read in merged order without copying
+//! ([`Merged`]), and assembling the output batch.
 
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int8Type;
-use arrow_array::{Array, ArrayRef, Int8Array, RecordBatch};
-use arrow_schema::{ArrowError, SchemaRef};
+use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, Int8Array, PrimitiveArray, RecordBatch};
+use arrow_buffer::NullBuffer;
+use arrow_schema::{ArrowError, DataType, SchemaRef};
 use arrow_select::interleave::interleave;
 use strata_spec::RowKind;
 
+use super::aggregate::NULL_ROW;
 use super::MergeInput;
 use crate::error::{Error, Result};
 
@@ -38,6 +41,15 @@ pub(crate) fn kind_arrays<'a>(input: &MergeInput<'a>) -> Result<Vec<&'a Int8Arra
                 })
         })
         .collect()
+}
+
+/// Whether every row of the input batches is an add (+I/+U): the merge needs no per-row
+/// kinds then.
+pub(crate) fn adds_only(input: &MergeInput<'_>) -> Result<bool> {
+    let (insert, update_after) = (RowKind::Insert.as_byte(), RowKind::UpdateAfter.as_byte());
+    Ok(kind_arrays(input)?
+        .iter()
+        .all(|k| k.values().iter().all(|&b| b == insert || b == update_after)))
 }
 
 /// Decodes one `_VALUE_KIND` byte.
@@ -79,31 +91,98 @@ pub(crate) fn gather_rows(
     interleave(&arrays, rows).map_err(arrow_err("gathering a column"))
 }
 
-/// Column `col` of every input row, in merged order: group `g` is a contiguous range.
-pub(crate) fn gather(input: &MergeInput<'_>, col: usize) -> Result<ArrayRef> {
-    gather_rows(input, col, input.order)
-}
-
 /// Column `col` at `picks` (indices into merged order, `None` for null), taken straight from
-/// the input batches: a null pick reads a one-row null array placed after them.
+/// the input batches.
 pub(crate) fn gather_picks(
     input: &MergeInput<'_>,
     col: usize,
     picks: &[Option<u32>],
 ) -> Result<ArrayRef> {
-    let mut arrays = column_of(input, col)?;
-    let data_type = output_schema(input).field(col).data_type().clone();
-    let null = arrow_array::new_null_array(&data_type, 1);
-    let null_at = (arrays.len(), 0);
-    arrays.push(null.as_ref());
-    let at: Vec<(usize, usize)> = picks
-        .iter()
-        .map(|p| match p {
-            Some(i) => input.order[*i as usize],
-            None => null_at,
+    Merged::of(input, col)?.take(picks)
+}
+
+/// One value column of a merge input seen in merged order, without copying: merged row `i`
+/// is row `order[i]` of the input batches. Aggregate functions fold values straight from the
+/// batches and gather only their results; those that need one contiguous array call
+/// [`Merged::gather`].
+pub(crate) struct Merged<'a> {
+    /// The column in every input batch.
+    pub arrays: Vec<&'a dyn Array>,
+    nulls: Vec<Option<&'a NullBuffer>>,
+    /// (batch, row) of each merged row.
+    pub order: &'a [(usize, usize)],
+    data_type: DataType,
+}
+
+impl<'a> Merged<'a> {
+    /// Column `col` of `input`.
+    pub fn of(input: &MergeInput<'a>, col: usize) -> Result<Self> {
+        let arrays = column_of(input, col)?;
+        Ok(Merged {
+            nulls: arrays.iter().map(|a| a.nulls()).collect(),
+            arrays,
+            order: input.order,
+            data_type: output_schema(input).field(col).data_type().clone(),
         })
-        .collect();
-    interleave(&arrays, &at).map_err(arrow_err("gathering picked values"))
+    }
+
+    /// The column's Arrow type.
+    pub fn data_type(&self) -> &DataType {
+        &self.data_type
+    }
+
+    /// (batch, row) of merged row `row` when its value is non-null (`None` for null values
+    /// and [`NULL_ROW`]).
+    #[inline]
+    pub fn at(&self, row: u32) -> Option<(usize, usize)> {
+        if row == NULL_ROW {
+            return None;
+        }
+        let (b, r) = *self.order.get(row as usize)?;
+        self.nulls
+            .get(b)?
+            .is_none_or(|n| n.is_valid(r))
+            .then_some((b, r))
+    }
+
+    /// Merged row `row` when its value is non-null.
+    #[inline]
+    pub fn present(&self, row: u32) -> Option<usize> {
+        self.at(row).map(|_| row as usize)
+    }
+
+    /// The column of every batch as a primitive array of `T`.
+    pub fn primitive<T: ArrowPrimitiveType>(&self) -> Result<Vec<&'a PrimitiveArray<T>>> {
+        self.arrays
+            .iter()
+            .map(|a| {
+                a.as_primitive_opt::<T>().ok_or_else(|| {
+                    Error::Internal(format!("a merge input column is not {}", T::DATA_TYPE))
+                })
+            })
+            .collect()
+    }
+
+    /// Every row in merged order as one array.
+    pub fn gather(&self) -> Result<ArrayRef> {
+        interleave(&self.arrays, self.order).map_err(arrow_err("gathering a column"))
+    }
+
+    /// The values at `picks` (merged rows, `None` for null) as one array.
+    pub fn take(&self, picks: &[Option<u32>]) -> Result<ArrayRef> {
+        let null = arrow_array::new_null_array(&self.data_type, 1);
+        let mut arrays = self.arrays.clone();
+        let null_at = (arrays.len(), 0);
+        arrays.push(null.as_ref());
+        let at: Vec<(usize, usize)> = picks
+            .iter()
+            .map(|p| match p {
+                Some(i) => self.order[*i as usize],
+                None => null_at,
+            })
+            .collect();
+        interleave(&arrays, &at).map_err(arrow_err("gathering picked values"))
+    }
 }
 
 /// Schema of the output: the first batch's (or the layout's when there is no input).

@@ -16,11 +16,13 @@
 //! * `aggregation`: per-field aggregate functions.
 //!
 //! How the work is done: the pick engines (deduplicate, first-row) choose one input row per
-//! group and gather every column with `interleave`. Partial-update and aggregation first gather
-//! each value column in merged order (`columns::gather`), so a group is a contiguous range
-//! of one array; per-field kernels then either pick one row per group (gathered with `take`) or
-//! build the result with Arrow builders. Key columns and `_SEQUENCE_NUMBER` of the output come
-//! from the group's newest row.
+//! group and gather every column with `interleave`. Partial-update and aggregation read each
+//! value column in merged order straight from the input batches (`columns::Merged`); per-field
+//! kernels either pick one row per group (then gathered with `interleave`) or fold typed values
+//! into Arrow builders. Inputs without retractions (the common case, checked once per merge)
+//! take a fast path that skips per-row kinds and, for partial-update, resolves each sequence
+//! group and field in its own pass. Key columns and `_SEQUENCE_NUMBER` of the output come from
+//! the group's newest row.
 //!
 //! Deviations from Java worth knowing: first-row keeps the oldest row whole (its own sequence
 //! number, as Java does); a group whose rows are all ignored (`ignore-delete`) produces nothing.

@@ -13,6 +13,9 @@
 //! field comes from (or the aggregate operations per field); values are then gathered
 //! column-wise straight from the input batches with `interleave` and aggregated by the functions of [`super::aggregate`].
 //!
+//! Inputs without retractions take a fast path: nothing can reset a row there, so each
+//! sequence group and each free field is resolved in its own pass over the keys.
+//!
 //! Result kind: -D when the last effective record reset the row, +I when an add was seen,
 //! otherwise the kind of the last retract (a retract-only group stays a retraction). Groups
 //! whose records were all ignored (`ignore-delete`) produce nothing.
@@ -31,8 +34,8 @@ use strata_spec::{CoreOptions, RowKind, TypeKind};
 
 use super::aggregate::{create, FieldAgg, Op, Ops, NULL_ROW};
 use super::columns::{
-    arrow_err, assemble, column_of, describe_key, gather, gather_picks, kinds_in_order,
-    output_schema,
+    adds_only, arrow_err, assemble, column_of, describe_key, gather_picks, kinds_in_order,
+    output_schema, Merged,
 };
 use super::{config, group_ranges, MergeFunction, MergeInput};
 use crate::error::{Error, Result};
@@ -272,7 +275,6 @@ impl Walk<'_> {
 
 impl MergeFunction for PartialUpdate {
     fn merge(&self, input: &MergeInput<'_>) -> Result<RecordBatch> {
-        let kinds = kinds_in_order(input)?;
         let columns = (0..self.roles.len())
             .map(|f| column_of(input, input.schema.value_col(f)))
             .collect::<Result<Vec<_>>>()?;
@@ -305,6 +307,10 @@ impl MergeFunction for PartialUpdate {
             nulls,
             seq_keys,
         };
+        if adds_only(input)? {
+            return self.merge_adds(input, &walk);
+        }
+        let kinds = kinds_in_order(input)?;
         let agg_fields: Vec<usize> = (0..self.aggs.len())
             .filter(|&f| self.aggs[f].is_some())
             .collect();
@@ -432,6 +438,90 @@ impl MergeFunction for PartialUpdate {
                 picks[f].push(pick.map(|i| i as u32));
             }
         }
+        self.finish(input, &picks, &ops, &newest, &out_kinds)
+    }
+}
+
+impl PartialUpdate {
+    /// The common case, no retraction in the input: nothing resets a row, so each sequence
+    /// group and each free field is resolved in its own tight pass over the keys.
+    fn merge_adds(&self, input: &MergeInput<'_>, walk: &Walk<'_>) -> Result<RecordBatch> {
+        let n = input.group_ends.len();
+        let mut picks: Vec<Vec<Option<u32>>> = vec![Vec::new(); self.roles.len()];
+        let mut ops: HashMap<usize, Ops> = HashMap::new();
+        for (g, group) in self.groups.iter().enumerate() {
+            // the newest record of the group (by its sequence) per key; older ones aggregate
+            // in reverse
+            let aggregated = group.fields.iter().any(|&f| self.aggs[f].is_some());
+            let mut group_ops = Ops::default();
+            let mut winners = Vec::with_capacity(n);
+            for (start, end) in group_ranges(input.group_ends) {
+                let mut cur: Option<usize> = None;
+                for i in start..end {
+                    if walk.all_null(group, i) {
+                        continue;
+                    }
+                    let newer = cur.is_none_or(|s| walk.seq_at_least(g, i, s));
+                    if newer {
+                        cur = Some(i);
+                    }
+                    if aggregated {
+                        let op = if newer { Op::Agg } else { Op::AggOld };
+                        group_ops.ops.push((op, i as u32));
+                    }
+                }
+                if aggregated {
+                    group_ops.end_group();
+                }
+                winners.push(cur.map(|i| i as u32));
+            }
+            for &f in group.seq.iter().chain(&group.fields) {
+                if self.aggs[f].is_some() {
+                    ops.insert(f, group_ops.clone());
+                }
+                picks[f] = winners.clone();
+            }
+        }
+        for (f, role) in self.roles.iter().enumerate() {
+            if *role != Role::Free {
+                continue;
+            }
+            // the newest non-null value
+            picks[f] = group_ranges(input.group_ends)
+                .map(|(start, end)| {
+                    (start..end)
+                        .rev()
+                        .find(|&i| walk.is_valid(f, i))
+                        .map(|i| i as u32)
+                })
+                .collect();
+        }
+        for (f, field_picks) in picks.iter_mut().enumerate() {
+            if !self.nullable[f] {
+                for (pick, &end) in field_picks.iter_mut().zip(input.group_ends) {
+                    pick.get_or_insert(end as u32 - 1);
+                }
+            }
+        }
+        let newest: Vec<(usize, usize)> = input
+            .group_ends
+            .iter()
+            .map(|&end| input.order[end - 1])
+            .collect();
+        let kinds = vec![RowKind::Insert; n];
+        self.finish(input, &picks, &ops, &newest, &kinds)
+    }
+
+    /// Evaluates every field (picked rows, or the aggregate over its operations) and assembles
+    /// the output rows.
+    fn finish(
+        &self,
+        input: &MergeInput<'_>,
+        picks: &[Vec<Option<u32>>],
+        ops: &HashMap<usize, Ops>,
+        newest: &[(usize, usize)],
+        out_kinds: &[RowKind],
+    ) -> Result<RecordBatch> {
         let mut values = Vec::with_capacity(self.roles.len());
         for (f, field_picks) in picks.iter().enumerate() {
             let value = match (&self.aggs[f], ops.get(&f)) {
@@ -443,12 +533,12 @@ impl MergeFunction for PartialUpdate {
                             self.names[f]
                         )));
                     }
-                    agg.eval(&gather(input, input.schema.value_col(f))?, o)?
+                    agg.eval(&Merged::of(input, input.schema.value_col(f))?, o)?
                 }
                 _ => gather_picks(input, input.schema.value_col(f), field_picks)?,
             };
             values.push(value);
         }
-        assemble(input, &newest, &out_kinds, values)
+        assemble(input, newest, out_kinds, values)
     }
 }

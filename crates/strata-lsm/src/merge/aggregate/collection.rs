@@ -3,16 +3,18 @@
 //! array; element identity (distinct, map keys, nested keys) compares Arrow row-format bytes.
 //! Results are rebuilt with `take` on the child array and new offsets.
 
+use std::fmt::Write;
 use std::sync::Arc;
 
+use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, ListArray, MapArray, StringArray, StructArray, UInt32Array};
+use arrow_array::{Array, ArrayRef, ListArray, MapArray, StructArray, UInt32Array};
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_row::{RowConverter, Rows, SortField};
 use arrow_schema::DataType as ArrowType;
 use arrow_select::take::take;
 
-use super::{present, FieldAgg, Op, Ops};
+use super::{FieldAgg, Merged, Op, Ops};
 use crate::error::{Error, Result};
 use crate::merge::columns::arrow_err;
 
@@ -24,29 +26,27 @@ pub(crate) struct ListAgg {
 }
 
 impl ListAgg {
-    fn append(&self, acc: &mut Option<String>, v: &str) {
+    /// Appends `v` to the state `acc` (`set`: whether the state is non-null).
+    fn append(&self, acc: &mut String, set: &mut bool, v: &str) {
         if v.trim().is_empty() {
             return;
         }
+        let delimiter = self.delimiter.as_str();
         if !self.distinct {
-            match acc {
-                Some(a) => {
-                    a.push_str(&self.delimiter);
-                    a.push_str(v);
-                }
-                None => *acc = Some(v.to_string()),
+            if *set {
+                acc.push_str(delimiter);
             }
+            acc.push_str(v);
+            *set = true;
             return;
         }
-        for token in v.split(self.delimiter.as_str()).filter(|t| !t.is_empty()) {
-            match acc {
-                Some(a) => {
-                    if !a.split(self.delimiter.as_str()).any(|t| t == token) {
-                        a.push_str(&self.delimiter);
-                        a.push_str(token);
-                    }
-                }
-                None => *acc = Some(token.to_string()),
+        for token in v.split(delimiter).filter(|t| !t.is_empty()) {
+            if !*set {
+                acc.push_str(token);
+                *set = true;
+            } else if !acc.split(delimiter).any(|t| t == token) {
+                acc.push_str(delimiter);
+                acc.push_str(token);
             }
         }
     }
@@ -59,31 +59,75 @@ impl FieldAgg for ListAgg {
     fn retracts(&self) -> bool {
         false
     }
-    fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef> {
-        let array = col.as_string::<i32>();
-        let mut out: Vec<Option<String>> = Vec::with_capacity(ops.groups());
+    fn eval(&self, col: &Merged<'_>, ops: &Ops) -> Result<ArrayRef> {
+        let arrays = col
+            .arrays
+            .iter()
+            .map(|a| {
+                a.as_string_opt::<i32>()
+                    .ok_or_else(|| Error::Internal("listagg over a non-string column".into()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let value = |row: u32| col.at(row).map(|(b, r)| arrays[b].value(r));
+        let mut out = StringBuilder::with_capacity(ops.groups(), 0);
+        // one state buffer (and one for the reversed form) reused by every group
+        let (mut acc, mut older) = (String::new(), String::new());
         for group in ops.iter() {
-            let mut acc: Option<String> = None;
+            if !self.distinct && (ops.adds_only || group.iter().all(|(op, _)| *op == Op::Agg)) {
+                // appends only: write straight into the output
+                let mut set = false;
+                for v in group.iter().filter_map(|&(_, row)| value(row)) {
+                    if v.trim().is_empty() {
+                        continue;
+                    }
+                    if set {
+                        out.write_str(&self.delimiter).map_err(write_err)?;
+                    }
+                    out.write_str(v).map_err(write_err)?;
+                    set = true;
+                }
+                if set {
+                    out.append_value("");
+                } else {
+                    out.append_null();
+                }
+                continue;
+            }
+            acc.clear();
+            let mut set = false;
             for &(op, row) in group {
-                let v = present(array, row).map(|r| array.value(r));
-                match (op, v) {
-                    (Op::Set, v) => acc = v.map(str::to_string),
+                match (op, value(row)) {
+                    (Op::Set, v) => {
+                        acc.clear();
+                        acc.push_str(v.unwrap_or_default());
+                        set = v.is_some();
+                    }
                     (Op::Retract, _) | (_, None) => {}
-                    (Op::Agg, Some(v)) => self.append(&mut acc, v),
+                    (Op::Agg, Some(v)) => self.append(&mut acc, &mut set, v),
                     (Op::AggOld, Some(v)) => {
-                        let mut older = None;
-                        self.append(&mut older, v);
-                        if let Some(a) = acc.take() {
-                            self.append(&mut older, &a);
+                        older.clear();
+                        let mut older_set = false;
+                        self.append(&mut older, &mut older_set, v);
+                        if set {
+                            self.append(&mut older, &mut older_set, &acc);
                         }
-                        acc = older;
+                        std::mem::swap(&mut acc, &mut older);
+                        set = older_set;
                     }
                 }
             }
-            out.push(acc);
+            if set {
+                out.append_value(&acc);
+            } else {
+                out.append_null();
+            }
         }
-        Ok(Arc::new(StringArray::from(out)))
+        Ok(Arc::new(out.finish()))
     }
+}
+
+fn write_err(e: std::fmt::Error) -> Error {
+    Error::Internal(format!("listagg: {e}"))
 }
 
 /// How a collection function combines elements.
@@ -215,14 +259,15 @@ impl FieldAgg for Elements {
     fn retracts(&self) -> bool {
         true
     }
-    fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef> {
-        let children = Children::of(col)?;
+    fn eval(&self, col: &Merged<'_>, ops: &Ops) -> Result<ArrayRef> {
+        let gathered = col.gather()?;
+        let children = Children::of(&gathered)?;
         let ids = self.identities(&children.values)?;
         let mut states: Vec<Option<Vec<u32>>> = Vec::with_capacity(ops.groups());
         for group in ops.iter() {
             let mut acc: Option<Vec<u32>> = None;
             for &(op, row) in group {
-                let v = present(col.as_ref(), row);
+                let v = col.present(row);
                 match (op, v) {
                     (Op::Set, None) => acc = None,
                     (Op::Set, Some(r)) => acc = Some(children.range(r).map(|e| e as u32).collect()),
@@ -254,7 +299,7 @@ impl FieldAgg for Elements {
             }
             states.push(acc);
         }
-        build(col, &children.values, &states)
+        build(&gathered, &children.values, &states)
     }
 }
 

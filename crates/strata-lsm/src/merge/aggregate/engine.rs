@@ -6,17 +6,13 @@
 
 use std::borrow::Cow;
 
-use arrow_array::{ArrayRef, RecordBatch};
-use arrow_buffer::NullBuffer;
+use arrow_array::RecordBatch;
 use strata_spec::{CoreOptions, RowKind};
 
-use super::pick::{choose, PickKind};
-use super::{create, FieldAgg, Op, Ops, NULL_ROW};
+use super::{create, FieldAgg, Merged, Op, Ops, NULL_ROW};
 use crate::error::{Error, Result};
 use crate::kv::KvSchema;
-use crate::merge::columns::{
-    assemble, column_of, describe_key, gather, gather_picks, kinds_in_order,
-};
+use crate::merge::columns::{adds_only, assemble, describe_key, kinds_in_order};
 use crate::merge::{config, group_ranges, MergeFunction, MergeInput};
 
 #[derive(Debug)]
@@ -87,6 +83,17 @@ impl Aggregation {
 
 impl MergeFunction for Aggregation {
     fn merge(&self, input: &MergeInput<'_>) -> Result<RecordBatch> {
+        if adds_only(input)? {
+            // the common case: every group folds all its rows and is an insert
+            let ops = Ops::adds(input.group_ends);
+            let newest: Vec<(usize, usize)> = input
+                .group_ends
+                .iter()
+                .map(|&end| input.order[end - 1])
+                .collect();
+            let kinds = vec![RowKind::Insert; newest.len()];
+            return self.finish(input, &ops, &newest, &kinds);
+        }
         let kinds = kinds_in_order(input)?;
         let mut ops = Ops::default();
         let mut newest = Vec::with_capacity(input.group_ends.len());
@@ -125,10 +132,26 @@ impl MergeFunction for Aggregation {
                 RowKind::Insert
             });
         }
+        self.finish(input, &ops, &newest, &out_kinds)
+    }
+}
+
+impl Aggregation {
+    /// Evaluates every field over `ops` and assembles the output rows.
+    fn finish(
+        &self,
+        input: &MergeInput<'_>,
+        ops: &Ops,
+        newest: &[(usize, usize)],
+        out_kinds: &[RowKind],
+    ) -> Result<RecordBatch> {
+        // found once for all fields: most merges hold neither
+        let retracts = ops.has_retract();
+        let sets = ops.ops.iter().any(|(op, _)| *op == Op::Set);
         let mut values = Vec::with_capacity(self.fields.len());
         for (f, spec) in self.fields.iter().enumerate() {
-            let field_ops = field_ops(&ops, spec);
-            if !spec.agg.retracts() && field_ops.has_retract() {
+            let field_ops = field_ops(ops, spec, retracts, sets);
+            if retracts && !spec.agg.retracts() && field_ops.has_retract() {
                 let row = field_ops
                     .ops
                     .iter()
@@ -144,26 +167,23 @@ impl MergeFunction for Aggregation {
                     spec.name
                 )));
             }
-            let value = match spec.agg.pick_kind() {
-                Some(kind) => pick_from_inputs(input, input.schema.value_col(f), kind, &field_ops)?,
-                None => spec
-                    .agg
-                    .eval(&gather(input, input.schema.value_col(f))?, &field_ops)?,
-            };
-            values.push(value);
+            let column = Merged::of(input, input.schema.value_col(f))?;
+            values.push(spec.agg.eval(&column, &field_ops)?);
         }
-        assemble(input, &newest, &out_kinds, values)
+        assemble(input, newest, out_kinds, values)
     }
 }
 
 /// The operations as seen by one field: retractions dropped with `ignore-retract`; a reset
 /// of a nullable field starts from null (NOT NULL fields take the -D record's value).
-fn field_ops<'a>(ops: &'a Ops, spec: &FieldSpec) -> Cow<'a, Ops> {
-    let resets = spec.nullable && ops.ops.iter().any(|(op, _)| *op == Op::Set);
-    if !spec.ignore_retract && !resets {
+/// `retracts` / `sets`: whether `ops` holds any retraction / reset.
+fn field_ops<'a>(ops: &'a Ops, spec: &FieldSpec, retracts: bool, sets: bool) -> Cow<'a, Ops> {
+    let drop_retracts = spec.ignore_retract && retracts;
+    let resets = spec.nullable && sets;
+    if !drop_retracts && !resets {
         return Cow::Borrowed(ops);
     }
-    let mut out = if spec.ignore_retract {
+    let mut out = if drop_retracts {
         ops.without_retracts()
     } else {
         ops.clone()
@@ -176,28 +196,4 @@ fn field_ops<'a>(ops: &'a Ops, spec: &FieldSpec) -> Cow<'a, Ops> {
         }
     }
     Cow::Owned(out)
-}
-
-/// A pick-style result taken straight from the input batches (the row each group picks, its
-/// operations indexing merged order).
-fn pick_from_inputs(
-    input: &MergeInput<'_>,
-    col: usize,
-    kind: PickKind,
-    ops: &Ops,
-) -> Result<ArrayRef> {
-    let sources = column_of(input, col)?;
-    let nulls: Vec<Option<&NullBuffer>> = sources.iter().map(|c| c.nulls()).collect();
-    let present = |row: u32| {
-        if row == NULL_ROW {
-            return None;
-        }
-        let (b, r) = *input.order.get(row as usize)?;
-        nulls
-            .get(b)?
-            .is_none_or(|n| n.is_valid(r))
-            .then_some(row as usize)
-    };
-    let picks = choose(kind, ops, present, |_, _| false);
-    gather_picks(input, col, &picks)
 }

@@ -1,12 +1,14 @@
 //! Aggregate functions of the `aggregation` engine (spec §8.3), also used by `partial-update`
 //! on fields protected by a sequence group.
 //!
-//! A function sees one column, gathered in merged order (a key's versions are a contiguous
-//! range), and a list of operations per output group (`Ops`): `Agg` (an add row), `AggOld`
+//! A function sees one column in merged order (a key's versions are a contiguous range of
+//! merged rows, read straight from the input batches through [`Merged`]), and a list of
+//! operations per output group (`Ops`): `Agg` (an add row), `AggOld`
 //! (an add row older than the state, partial-update's reversed form), `Retract` (a -U/-D row)
 //! and `Set` (the state is replaced, e.g. by `remove-record-on-delete`). It returns one value per
 //! group. Pick-style functions (last/first value, max/min, primary key) only choose a row per
-//! group and gather it with `take`; computing functions build their result with builders.
+//! group and gather it from the inputs; computing functions fold typed values into builders;
+//! collection and sketch functions gather their column first.
 //!
 //! Reference: `FieldAggregator` and its subclasses (Paimon 0.9).
 
@@ -24,6 +26,7 @@ use arrow_array::ArrayRef;
 use strata_spec::{CoreOptions, DataField, TypeKind};
 
 use crate::error::{Error, Result};
+pub(crate) use crate::merge::columns::Merged;
 
 pub use engine::Aggregation;
 
@@ -43,15 +46,28 @@ pub(crate) enum Op {
 /// Row index meaning "a null value" in [`Ops`].
 pub(crate) const NULL_ROW: u32 = u32::MAX;
 
-/// Operations per output group: `(op, row of the gathered column)`.
+/// Operations per output group: `(op, merged row)`.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Ops {
     pub ops: Vec<(Op, u32)>,
     /// Exclusive end of each group's operations in `ops`.
     pub ends: Vec<usize>,
+    /// Every operation is an `Agg` of merged row `i` at position `i` (no retraction, reset
+    /// or reversed form): functions may skip following the operations.
+    pub adds_only: bool,
 }
 
 impl Ops {
+    /// Every merged row added in order, grouped by `group_ends`.
+    pub fn adds(group_ends: &[usize]) -> Ops {
+        let rows = group_ends.last().copied().unwrap_or(0);
+        Ops {
+            ops: (0..rows as u32).map(|i| (Op::Agg, i)).collect(),
+            ends: group_ends.to_vec(),
+            adds_only: true,
+        }
+    }
+
     /// Number of output groups.
     pub fn groups(&self) -> usize {
         self.ends.len()
@@ -91,18 +107,7 @@ pub(crate) trait FieldAgg: Send + Sync + Debug {
     /// Whether `Retract` is supported.
     fn retracts(&self) -> bool;
     /// One value per group of `ops`, with the type of `col`.
-    fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef>;
-    /// For functions whose result is one input row chosen without comparing values: which
-    /// rule chooses it (the engine then picks straight from the input batches).
-    fn pick_kind(&self) -> Option<pick::PickKind> {
-        None
-    }
-}
-
-/// Value of row `row` or `None` when null / [`NULL_ROW`].
-pub(crate) fn present(col: &dyn arrow_array::Array, row: u32) -> Option<usize> {
-    let r = row as usize;
-    (row != NULL_ROW && col.is_valid(r)).then_some(r)
+    fn eval(&self, col: &Merged<'_>, ops: &Ops) -> Result<ArrayRef>;
 }
 
 /// Creates the aggregate function `name` for `field`, checking that it accepts the type.

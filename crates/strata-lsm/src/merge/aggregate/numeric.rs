@@ -12,24 +12,22 @@ use arrow_array::{
 };
 use arrow_schema::DataType as ArrowType;
 
-use super::{present, FieldAgg, Op, Ops};
+use super::{FieldAgg, Merged, Op, Ops};
 use crate::error::{Error, Result};
 
-type Step<'a, N> = &'a dyn Fn(Option<N>, N, Op) -> Result<Option<N>>;
-
-/// Folds a primitive column: `step(acc, v, op)` is called for non-null values; null values
-/// leave the accumulator unchanged; `Set` replaces it.
+/// Folds a primitive column straight from the input batches: `step(acc, v, op)` is called
+/// for non-null values; null values leave the accumulator unchanged; `Set` replaces it.
 fn fold<T: ArrowPrimitiveType>(
-    col: &ArrayRef,
+    col: &Merged<'_>,
     ops: &Ops,
-    step: Step<'_, T::Native>,
+    step: impl Fn(Option<T::Native>, T::Native, Op) -> Result<Option<T::Native>>,
 ) -> Result<ArrayRef> {
-    let array = col.as_primitive::<T>();
+    let arrays = col.primitive::<T>()?;
     let mut out: Vec<Option<T::Native>> = Vec::with_capacity(ops.groups());
     for group in ops.iter() {
         let mut acc = None;
         for &(op, row) in group {
-            let v = present(array, row).map(|r| array.value(r));
+            let v = col.at(row).map(|(b, r)| arrays[b].value(r));
             acc = match (op, v) {
                 (Op::Set, v) => v,
                 (_, None) => acc,
@@ -50,19 +48,15 @@ fn overflow(function: &str, e: impl std::fmt::Display) -> Error {
 macro_rules! numeric_dispatch {
     ($col:expr, $ops:expr, $name:expr, $step:ident) => {
         match $col.data_type() {
-            ArrowType::Int8 => fold::<Int8Type>($col, $ops, &|a, v, op| $step(a, v, op, false)),
-            ArrowType::Int16 => fold::<Int16Type>($col, $ops, &|a, v, op| $step(a, v, op, false)),
-            ArrowType::Int32 => fold::<Int32Type>($col, $ops, &|a, v, op| $step(a, v, op, false)),
-            ArrowType::Int64 => fold::<Int64Type>($col, $ops, &|a, v, op| $step(a, v, op, false)),
-            ArrowType::Float32 => {
-                fold::<Float32Type>($col, $ops, &|a, v, op| $step(a, v, op, true))
-            }
-            ArrowType::Float64 => {
-                fold::<Float64Type>($col, $ops, &|a, v, op| $step(a, v, op, true))
-            }
+            ArrowType::Int8 => fold::<Int8Type>($col, $ops, |a, v, op| $step(a, v, op, false)),
+            ArrowType::Int16 => fold::<Int16Type>($col, $ops, |a, v, op| $step(a, v, op, false)),
+            ArrowType::Int32 => fold::<Int32Type>($col, $ops, |a, v, op| $step(a, v, op, false)),
+            ArrowType::Int64 => fold::<Int64Type>($col, $ops, |a, v, op| $step(a, v, op, false)),
+            ArrowType::Float32 => fold::<Float32Type>($col, $ops, |a, v, op| $step(a, v, op, true)),
+            ArrowType::Float64 => fold::<Float64Type>($col, $ops, |a, v, op| $step(a, v, op, true)),
             ArrowType::Decimal128(p, s) => {
                 let (p, s) = (*p, *s);
-                fold::<Decimal128Type>($col, $ops, &|a, v, op| decimal_step($name, a, v, op, p, s))
+                fold::<Decimal128Type>($col, $ops, |a, v, op| decimal_step($name, a, v, op, p, s))
             }
             other => Err(Error::Internal(format!(
                 "aggregate function '{}' over {other}",
@@ -92,7 +86,7 @@ impl FieldAgg for Sum {
     fn retracts(&self) -> bool {
         true
     }
-    fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef> {
+    fn eval(&self, col: &Merged<'_>, ops: &Ops) -> Result<ArrayRef> {
         numeric_dispatch!(col, ops, "sum", sum_step)
     }
 }
@@ -125,7 +119,7 @@ impl FieldAgg for Product {
     fn retracts(&self) -> bool {
         true
     }
-    fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef> {
+    fn eval(&self, col: &Merged<'_>, ops: &Ops) -> Result<ArrayRef> {
         numeric_dispatch!(col, ops, "product", product_step)
     }
 }
@@ -186,14 +180,14 @@ impl FieldAgg for Count {
     fn retracts(&self) -> bool {
         true
     }
-    fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef> {
+    fn eval(&self, col: &Merged<'_>, ops: &Ops) -> Result<ArrayRef> {
         let mut out: Vec<Option<i64>> = Vec::with_capacity(ops.groups());
         for group in ops.iter() {
             let mut acc: Option<i64> = None;
             for &(op, row) in group {
-                let v = present(col.as_ref(), row);
+                let v = col.at(row);
                 acc = match (op, acc, v) {
-                    (Op::Set, _, Some(r)) => Some(int_at(col, r)),
+                    (Op::Set, _, Some((b, r))) => Some(int_at(col.arrays[b], r)),
                     (Op::Set, _, None) => None,
                     (_, None, _) => Some(1),
                     (_, Some(a), None) => Some(a),
@@ -212,7 +206,7 @@ impl FieldAgg for Count {
     }
 }
 
-fn int_at(col: &ArrayRef, r: usize) -> i64 {
+fn int_at(col: &dyn Array, r: usize) -> i64 {
     match col.data_type() {
         ArrowType::Int32 => col.as_primitive::<Int32Type>().value(r) as i64,
         _ => col.as_primitive::<Int64Type>().value(r),
@@ -236,13 +230,14 @@ impl FieldAgg for Bool {
     fn retracts(&self) -> bool {
         false
     }
-    fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef> {
-        let array = col.as_boolean();
+    fn eval(&self, col: &Merged<'_>, ops: &Ops) -> Result<ArrayRef> {
+        let gathered = col.gather()?;
+        let array = gathered.as_boolean();
         let mut out: Vec<Option<bool>> = Vec::with_capacity(ops.groups());
         for group in ops.iter() {
             let mut acc = None;
             for &(op, row) in group {
-                let v = present(array, row).map(|r| array.value(r));
+                let v = col.present(row).map(|r| array.value(r));
                 acc = match (op, acc, v) {
                     (Op::Set, _, v) => v,
                     (Op::Retract, a, _) | (_, a, None) => a,

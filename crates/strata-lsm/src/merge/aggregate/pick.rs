@@ -1,15 +1,15 @@
 //! Functions whose result is one of the input values: last/first (non-null) value, max, min
-//! and the internal `primary-key`. Each group's result is a row index; the values are
-//! gathered with `take`.
+//! and the internal `primary-key`. Each group's result is a merged row, chosen by a scalar
+//! walk over the group's operations (max/min compare typed values in place for primitive
+//! columns) and gathered from the input batches.
 
 use std::cmp::Ordering;
 
-use arrow_array::{ArrayRef, UInt32Array};
+use arrow_array::{downcast_primitive, ArrayRef, ArrowNativeTypeOp, ArrowPrimitiveType};
 use arrow_ord::ord::make_comparator;
 use arrow_schema::SortOptions;
-use arrow_select::take::take;
 
-use super::{present, FieldAgg, Op, Ops};
+use super::{FieldAgg, Merged, Op, Ops};
 use crate::error::Result;
 use crate::merge::columns::arrow_err;
 
@@ -56,33 +56,64 @@ impl FieldAgg for Pick {
         )
     }
 
-    fn pick_kind(&self) -> Option<PickKind> {
-        (!matches!(self.0, PickKind::Max | PickKind::Min)).then_some(self.0)
+    fn eval(&self, col: &Merged<'_>, ops: &Ops) -> Result<ArrayRef> {
+        let picks = match self.0 {
+            PickKind::Max | PickKind::Min => extremes(self.0, col, ops)?,
+            kind => choose(kind, ops, |row| col.present(row), |_, _| false),
+        };
+        col.take(&picks)
     }
+}
 
-    fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef> {
-        let cmp = match self.0 {
-            PickKind::Max | PickKind::Min => Some(
-                make_comparator(col.as_ref(), col.as_ref(), SortOptions::default())
-                    .map_err(arrow_err("comparing values for max/min"))?,
-            ),
-            _ => None,
-        };
-        let better = |candidate: usize, current: usize| match &cmp {
-            Some(cmp) => {
-                let ord = cmp(candidate, current);
-                if self.0 == PickKind::Max {
-                    ord == Ordering::Greater
-                } else {
-                    ord == Ordering::Less
-                }
-            }
-            None => false,
-        };
-        let picks = choose(self.0, ops, |row| present(col.as_ref(), row), better);
-        let indices = UInt32Array::from(picks);
-        take(col.as_ref(), &indices, None).map_err(arrow_err("gathering aggregated values"))
+/// Invokes [`typed_extremes`] for a primitive Arrow type.
+macro_rules! typed_extremes_of {
+    ($t:ty, $kind:expr, $col:expr, $ops:expr) => {
+        typed_extremes::<$t>($kind, $col, $ops)
+    };
+}
+
+/// The max/min row of each group: typed comparisons in place for primitive columns, Arrow's
+/// comparator over the gathered column otherwise.
+fn extremes(kind: PickKind, col: &Merged<'_>, ops: &Ops) -> Result<Vec<Option<u32>>> {
+    let wanted = wanted(kind);
+    downcast_primitive! {
+        col.data_type() => (typed_extremes_of, kind, col, ops),
+        _ => {
+            let gathered = col.gather()?;
+            let cmp = make_comparator(gathered.as_ref(), gathered.as_ref(), SortOptions::default())
+                .map_err(arrow_err("comparing values for max/min"))?;
+            Ok(choose(kind, ops, |row| col.present(row), |c, cur| cmp(c, cur) == wanted))
+        }
     }
+}
+
+/// How a better value compares with the current one for max/min.
+fn wanted(kind: PickKind) -> Ordering {
+    if kind == PickKind::Max {
+        Ordering::Greater
+    } else {
+        Ordering::Less
+    }
+}
+
+/// [`extremes`] of a primitive column (floats in IEEE total order, as Arrow's comparator).
+fn typed_extremes<T: ArrowPrimitiveType>(
+    kind: PickKind,
+    col: &Merged<'_>,
+    ops: &Ops,
+) -> Result<Vec<Option<u32>>> {
+    let wanted = wanted(kind);
+    let arrays = col.primitive::<T>()?;
+    let value = |row: usize| {
+        let (b, r) = col.order[row];
+        arrays[b].value(r)
+    };
+    Ok(choose(
+        kind,
+        ops,
+        |row| col.present(row),
+        |c, cur| value(c).compare(value(cur)) == wanted,
+    ))
 }
 
 /// The row each group of `ops` picks (`None`: null). `present(row)` is the row when its value
@@ -94,16 +125,19 @@ pub(crate) fn choose(
     better: impl Fn(usize, usize) -> bool,
 ) -> Vec<Option<u32>> {
     let mut picks: Vec<Option<u32>> = Vec::with_capacity(ops.groups());
-    let newest_wins = matches!(
-        kind,
-        PickKind::Last | PickKind::PrimaryKey | PickKind::LastNonNull
-    );
     for group in ops.iter() {
-        if newest_wins && group.iter().all(|(op, _)| *op == Op::Agg) {
-            // only adds: the newest (non-null) value, found from the end
+        if ops.adds_only || group.iter().all(|(op, _)| *op == Op::Agg) {
+            // only adds: the value is found without following the operations
+            let present = |&(_, row): &(Op, u32)| present(row);
             let cur = match kind {
-                PickKind::LastNonNull => group.iter().rev().find_map(|&(_, row)| present(row)),
-                _ => group.last().and_then(|&(_, row)| present(row)),
+                PickKind::Last | PickKind::PrimaryKey => group.last().and_then(present),
+                PickKind::LastNonNull => group.iter().rev().find_map(present),
+                PickKind::First => group.first().and_then(present),
+                PickKind::FirstNonNull => group.iter().find_map(present),
+                PickKind::Max | PickKind::Min => group
+                    .iter()
+                    .filter_map(present)
+                    .reduce(|cur, c| if better(c, cur) { c } else { cur }),
             };
             picks.push(cur.map(|c| c as u32));
             continue;

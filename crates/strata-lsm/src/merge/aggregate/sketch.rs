@@ -18,7 +18,7 @@ use roaring::RoaringBitmap;
 
 use super::rbm64::rbm64_union;
 use super::sketch_union::{hll_union, rbm32_finish, rbm32_read, rbm32_union, theta_union};
-use super::{present, FieldAgg, Op, Ops};
+use super::{FieldAgg, Merged, Op, Ops};
 use crate::error::{Error, Result};
 
 /// Which union a [`Sketch`] computes.
@@ -114,13 +114,14 @@ impl FieldAgg for Sketch {
         false
     }
 
-    fn eval(&self, col: &ArrayRef, ops: &Ops) -> Result<ArrayRef> {
-        let array = col.as_binary::<i32>();
+    fn eval(&self, col: &Merged<'_>, ops: &Ops) -> Result<ArrayRef> {
+        let gathered = col.gather()?;
+        let array = gathered.as_binary::<i32>();
         let mut out: Vec<Option<Vec<u8>>> = Vec::with_capacity(ops.groups());
         for group in ops.iter() {
             let mut acc: Option<State<'_>> = None;
             for &(op, row) in group {
-                let v = present(array, row).map(|r| array.value(r));
+                let v = col.present(row).map(|r| array.value(r));
                 acc = match (op, v) {
                     (Op::Set, v) => v.map(|v| State::Bytes(Cow::Borrowed(v))),
                     (Op::Retract, _) | (_, None) => acc,
