@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use arrow_array::builder::PrimitiveBuilder;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
@@ -23,7 +24,8 @@ fn fold<T: ArrowPrimitiveType>(
     step: impl Fn(Option<T::Native>, T::Native, Op) -> Result<Option<T::Native>>,
 ) -> Result<ArrayRef> {
     let arrays = col.primitive::<T>()?;
-    let mut out: Vec<Option<T::Native>> = Vec::with_capacity(ops.groups());
+    let mut out =
+        PrimitiveBuilder::<T>::with_capacity(ops.groups()).with_data_type(col.data_type().clone());
     for group in ops.iter() {
         let mut acc = None;
         for &(op, row) in group {
@@ -34,10 +36,9 @@ fn fold<T: ArrowPrimitiveType>(
                 (op, Some(v)) => step(acc, v, op)?,
             };
         }
-        out.push(acc);
+        out.append_option(acc);
     }
-    let result = PrimitiveArray::<T>::from_iter(out).with_data_type(col.data_type().clone());
-    Ok(Arc::new(result))
+    Ok(Arc::new(out.finish()))
 }
 
 fn overflow(function: &str, e: impl std::fmt::Display) -> Error {

@@ -59,6 +59,12 @@ impl FieldAgg for Pick {
     fn eval(&self, col: &Merged<'_>, ops: &Ops) -> Result<ArrayRef> {
         let picks = match self.0 {
             PickKind::Max | PickKind::Min => extremes(self.0, col, ops)?,
+            // only adds: the newest row of each group (merged rows are the operations)
+            PickKind::Last | PickKind::PrimaryKey if ops.adds_only => ops
+                .ends
+                .iter()
+                .map(|&end| col.present(end as u32 - 1).map(|r| r as u32))
+                .collect(),
             kind => choose(kind, ops, |row| col.present(row), |_, _| false),
         };
         col.take(&picks)
