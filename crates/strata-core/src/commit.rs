@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use strata_spec::manifest::EntryIdentifier;
+use strata_spec::manifest::EntryKey;
 use strata_spec::snapshot::{BATCH_COMMIT_IDENTIFIER, SNAPSHOT_VERSION};
 use strata_spec::{
     binary_row, CommitKind, DataFileMeta, Datum, FileKind, IndexManifestEntry, ManifestEntry,
@@ -519,35 +519,12 @@ impl TableCommit {
             }
             .into()
         };
-        match table.io().create_if_absent(&p, json.clone()).await {
+        // ours only if byte-identical (the uuid is unique); a lost acknowledgement is read back
+        match table.io().publish(&p, json).await {
             Ok(true) => self.after_publish(id).await.map(Some),
-            // Another writer's snapshot — or ours: a retried request (the client library
-            // retries after a timeout) is told "already exists" about what its first try wrote.
-            Ok(false) => match self.read_back(&p).await {
-                Ok(b) if b.as_ref() == json.as_bytes() => self.after_publish(id).await.map(Some),
-                Ok(_) => Ok(None),
-                Err(e) => Err(unknown(e)),
-            },
-            // Did it land? Ours only if it is byte-identical (the uuid is unique). Absent is
-            // no proof either: the failed request may still be applied by the store.
-            Err(source) => match self.read_back(&p).await {
-                Ok(b) if b.as_ref() == json.as_bytes() => self.after_publish(id).await.map(Some),
-                Ok(_) => Ok(None),
-                Err(_) => Err(unknown(source)),
-            },
+            Ok(false) => Ok(None),
+            Err(e) => Err(unknown(e)),
         }
-    }
-
-    /// Reads a snapshot file we tried to create, retrying transient errors.
-    async fn read_back(&self, p: &str) -> std::result::Result<bytes::Bytes, strata_io::Error> {
-        let mut result = self.table.io().read(p).await;
-        for _ in 0..2 {
-            match &result {
-                Err(e) if !e.is_not_found() => result = self.table.io().read(p).await,
-                _ => break,
-            }
-        }
-        result
     }
 
     async fn after_publish(&self, id: i64) -> Result<i64> {
@@ -730,10 +707,10 @@ fn check_conflicts(
     kind: CommitKind,
 ) -> std::result::Result<(), String> {
     // 1. every DELETE matches a live ADD; nothing is added twice
-    let mut live: HashMap<EntryIdentifier, &ManifestEntry> =
-        base.iter().map(|e| (e.identifier(), e)).collect();
+    let mut live: HashMap<EntryKey<'_>, &ManifestEntry> =
+        base.iter().map(|e| (e.key(), e)).collect();
     for e in delta {
-        let id = e.identifier();
+        let id = e.key();
         match e.kind {
             FileKind::Add => {
                 if live.insert(id, e).is_some() {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use strata_io::FileIO;
 use strata_spec::manifest::{
     decode_index_manifest, decode_manifest, decode_manifest_list, encode_index_manifest,
-    encode_manifest, encode_manifest_list, EntryIdentifier, ManifestCompression,
+    encode_manifest, encode_manifest_list, EntryKey, ManifestCompression,
 };
 use strata_spec::{
     binary_row, DataType, Datum, FileKind, IndexManifestEntry, ManifestEntry, ManifestFileMeta,
@@ -286,29 +286,12 @@ pub fn fold_entries(
 ) -> Result<Vec<ManifestEntry>> {
     let entries: Vec<ManifestEntry> = entries.into_iter().collect();
     // Keys borrow from the entries: no identifier is cloned (this runs for every planned file).
-    type Key<'a> = (
-        &'a [u8],
-        i32,
-        i32,
-        &'a str,
-        &'a [String],
-        Option<&'a [u8]>,
-        Option<&'a str>,
-    );
     let mut alive = vec![false; entries.len()];
     {
-        let mut index: rustc_hash::FxHashMap<Key<'_>, usize> =
+        let mut index: rustc_hash::FxHashMap<EntryKey<'_>, usize> =
             rustc_hash::FxHashMap::with_capacity_and_hasher(entries.len(), Default::default());
         for (i, e) in entries.iter().enumerate() {
-            let k: Key<'_> = (
-                &e.partition,
-                e.bucket,
-                e.file.level,
-                &e.file.file_name,
-                &e.file.extra_files,
-                e.file.embedded_index.as_deref(),
-                e.file.external_path.as_deref(),
-            );
+            let k = e.key();
             match e.kind {
                 FileKind::Add => {
                     if index.insert(k, i).is_some() {
@@ -397,9 +380,6 @@ mod cache {
         }
     }
 }
-
-/// The identity used for folding, re-exported for conflict checks.
-pub type Identity = EntryIdentifier;
 
 /// Shared, immutable list of live entries.
 pub type LiveFiles = Arc<Vec<ManifestEntry>>;

@@ -113,21 +113,13 @@ impl SchemaManager {
     /// first try wrote), the file holding exactly our bytes means our schema was published.
     ///
     /// # Errors
-    /// Storage errors when the file does not hold our schema.
+    /// Storage errors when it cannot be told whose schema the file holds.
     pub async fn commit(&self, schema: &TableSchema) -> Result<bool> {
         self.io.check_atomic_publish().await?;
-        let p = path::schema_path(schema.id);
-        let json = bytes::Bytes::from(schema.to_json());
-        let outcome = self.io.create_if_absent(&p, json.clone()).await;
-        if matches!(outcome, Ok(true)) {
-            return Ok(true);
-        }
         // schema JSON carries its creation time in milliseconds: equal bytes are our write
-        let ours = matches!(self.io.read(&p).await, Ok(found) if found == json);
-        match outcome {
-            _ if ours => Ok(true),
-            Ok(created) => Ok(created),
-            Err(e) => Err(e.into()),
-        }
+        Ok(self
+            .io
+            .publish(&path::schema_path(schema.id), schema.to_json())
+            .await?)
     }
 }

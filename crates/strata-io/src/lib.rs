@@ -333,9 +333,7 @@ impl FileIO {
         let mut prefix = self.prefix.clone();
         prefix.extend(dir.split('/').filter(|s| !s.is_empty()).map(str::to_string));
         let backend = match &self.backend {
-            Backend::Local(p) => {
-                Backend::Local(dir.split('/').fold(p.clone(), |acc, s| acc.join(s)))
-            }
+            Backend::Local(p) => Backend::Local(local_file(p, dir)),
             other => other.clone(),
         };
         FileIO {
@@ -391,13 +389,9 @@ impl FileIO {
     /// A human-readable location of a logical path (for messages).
     pub fn display_path(&self, logical: &str) -> String {
         match &self.backend {
-            Backend::Local(root) => logical
-                .split('/')
-                .fold(root.clone(), |acc, s| acc.join(s))
-                .display()
-                .to_string(),
+            Backend::Local(root) => local_file(root, logical).display().to_string(),
             Backend::S3 { bucket, .. } => format!("s3://{bucket}/{}", self.object_path(logical)),
-            Backend::Memory => format!("memory://{logical}"),
+            Backend::Memory => format!("memory://{}", self.object_path(logical)),
             Backend::Custom => logical.to_string(),
         }
     }
@@ -498,6 +492,37 @@ impl FileIO {
                 self.write(path, bytes).await.map(|()| true)
             }
             Err(e) => Err(map_err("exclusive create", path, e)),
+        }
+    }
+
+    /// Publishes an immutable file: creates `path` with `bytes` unless it exists, and settles
+    /// a lost acknowledgement by reading the file back. `Ok(true)`: the file holds our bytes,
+    /// created now or by our own earlier try (a client library's retried request is told
+    /// "already exists" about what its first try wrote, and a request reported as failed may
+    /// still have been applied); `Ok(false)`: it holds another writer's bytes. The bytes must
+    /// be unique to the writer (snapshots carry a UUID, schemas their creation time).
+    ///
+    /// # Errors
+    /// When the outcome cannot be told: the create failed or found the file, and reading it
+    /// back failed (transient read errors are retried twice). The create's error when there
+    /// was one (absence proves nothing: the failed request may land later), else the read's.
+    pub async fn publish(&self, path: &str, bytes: impl Into<Bytes>) -> Result<bool> {
+        let bytes = bytes.into();
+        let created = self.create_if_absent(path, bytes.clone()).await;
+        if matches!(created, Ok(true)) {
+            return Ok(true);
+        }
+        let mut found = self.read(path).await;
+        for _ in 0..2 {
+            match &found {
+                Err(e) if !e.is_not_found() => found = self.read(path).await,
+                _ => break,
+            }
+        }
+        match (found, created) {
+            (Ok(found), _) => Ok(found == bytes),
+            (Err(_), Err(create)) => Err(create),
+            (Err(read), Ok(_)) => Err(read),
         }
     }
 
@@ -696,10 +721,7 @@ impl FileIO {
         let dir = dir.to_string();
         let walk = move || -> std::io::Result<Vec<FileStatus>> {
             let mut out = Vec::new();
-            let mut stack = vec![dir
-                .split('/')
-                .filter(|s| !s.is_empty())
-                .fold(root.clone(), |acc, s| acc.join(s))];
+            let mut stack = vec![local_file(&root, &dir)];
             while let Some(d) = stack.pop() {
                 let entries = match std::fs::read_dir(&d) {
                     Ok(e) => e,
@@ -743,14 +765,7 @@ impl FileIO {
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))
             .and_then(|r| r);
-        listed.map_err(|e| Error::Io {
-            op: "list unfinished uploads",
-            path: self.display_path(""),
-            source: Box::new(object_store::Error::Generic {
-                store: "LocalFileSystem",
-                source: Box::new(e),
-            }),
-        })
+        listed.map_err(|e| local_error("list unfinished uploads", self.display_path(""), e))
     }
 
     /// Deletes one file found by [`FileIO::list_staging_leftovers`]; a missing file is fine.
@@ -768,30 +783,38 @@ impl FileIO {
                 reason: "not an unfinished upload (name#N)".into(),
             });
         }
-        let p = path
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .fold(root.clone(), |acc, s| acc.join(s));
-        match std::fs::remove_file(&p) {
+        match std::fs::remove_file(local_file(root, path)) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::Io {
-                op: "delete",
-                path: path.to_string(),
-                source: Box::new(object_store::Error::Generic {
-                    store: "LocalFileSystem",
-                    source: Box::new(e),
-                }),
-            }),
+            Err(e) => Err(local_error("delete", path.to_string(), e)),
         }
     }
 
     /// Removes an empty local directory (no-op on object stores, which have no directories).
     pub fn remove_empty_dir(&self, dir: &str) {
         if let Backend::Local(root) = &self.backend {
-            let p = dir.split('/').fold(root.clone(), |acc, s| acc.join(s));
-            let _ = std::fs::remove_dir(p);
+            let _ = std::fs::remove_dir(local_file(root, dir));
         }
+    }
+}
+
+/// The local file of logical path `logical` under `root`.
+fn local_file(root: &std::path::Path, logical: &str) -> std::path::PathBuf {
+    logical
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .fold(root.to_path_buf(), |acc, s| acc.join(s))
+}
+
+/// A failed operation on local files outside object_store, as a storage error.
+fn local_error(op: &'static str, path: String, e: std::io::Error) -> Error {
+    Error::Io {
+        op,
+        path,
+        source: Box::new(object_store::Error::Generic {
+            store: "LocalFileSystem",
+            source: Box::new(e),
+        }),
     }
 }
 

@@ -184,36 +184,37 @@ pub struct ManifestEntry {
     pub file: DataFileMeta,
 }
 
-/// Identity of an entry for folding ADD/DELETE (spec §4.6).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct EntryIdentifier {
+/// Identity of an entry for folding ADD/DELETE (spec §4.6), borrowed from the entry: the
+/// ADD and DELETE entries of one file have equal keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EntryKey<'a> {
     /// Partition bytes.
-    pub partition: Vec<u8>,
+    pub partition: &'a [u8],
     /// Bucket.
     pub bucket: i32,
     /// Level.
     pub level: i32,
     /// File name.
-    pub file_name: String,
+    pub file_name: &'a str,
     /// Extra files.
-    pub extra_files: Vec<String>,
+    pub extra_files: &'a [String],
     /// Embedded index.
-    pub embedded_index: Option<Vec<u8>>,
+    pub embedded_index: Option<&'a [u8]>,
     /// External path.
-    pub external_path: Option<String>,
+    pub external_path: Option<&'a str>,
 }
 
 impl ManifestEntry {
     /// The folding identity of this entry.
-    pub fn identifier(&self) -> EntryIdentifier {
-        EntryIdentifier {
-            partition: self.partition.clone(),
+    pub fn key(&self) -> EntryKey<'_> {
+        EntryKey {
+            partition: &self.partition,
             bucket: self.bucket,
             level: self.file.level,
-            file_name: self.file.file_name.clone(),
-            extra_files: self.file.extra_files.clone(),
-            embedded_index: self.file.embedded_index.clone(),
-            external_path: self.file.external_path.clone(),
+            file_name: &self.file.file_name,
+            extra_files: &self.file.extra_files,
+            embedded_index: self.file.embedded_index.as_deref(),
+            external_path: self.file.external_path.as_deref(),
         }
     }
 
