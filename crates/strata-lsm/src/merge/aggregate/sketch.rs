@@ -17,7 +17,7 @@ use arrow_array::{ArrayRef, BinaryArray};
 use roaring::RoaringBitmap;
 
 use super::rbm64::rbm64_union;
-use super::sketch_union::{hll_union, rbm32_finish, rbm32_read, rbm32_union, theta_union};
+use super::sketch_union::{hll_union, rbm32_finish, rbm32_read, theta_union};
 use super::{FieldAgg, Merged, Op, Ops};
 use crate::error::{Error, Result};
 
@@ -33,6 +33,9 @@ pub(crate) enum SketchKind {
     /// `theta_sketch`: union of Theta sketches (result compact, ordered).
     Theta,
 }
+
+/// One byte-level union step of [`super::sketch_union`]: `agg(older, newer)`.
+type Union = fn(&[u8], &[u8]) -> std::result::Result<Vec<u8>, String>;
 
 /// A bitmap or sketch aggregate bound to one field.
 #[derive(Debug, Clone)]
@@ -56,47 +59,46 @@ impl Sketch {
         ))
     }
 
-    /// `agg(older, newer)` for the sketches (byte to byte, as Java).
-    fn union(&self, older: &[u8], newer: &[u8]) -> Result<Vec<u8>> {
-        match self.kind {
-            SketchKind::Hll => hll_union(older, newer),
-            SketchKind::Theta => theta_union(older, newer),
-            SketchKind::Rbm32 => rbm32_union(older, newer),
-            SketchKind::Rbm64 => rbm64_union(older, newer),
-        }
-        .map_err(|e| self.corrupt(e))
-    }
-
     /// Folds `v` into the state; `older` says that `v` is older than the state.
     fn step<'a>(&self, acc: Option<State<'a>>, v: &'a [u8], older: bool) -> Result<State<'a>> {
         let Some(acc) = acc else {
             return Ok(State::Bytes(Cow::Borrowed(v)));
         };
-        if self.kind == SketchKind::Rbm32 {
-            // Keep the bitmap between steps and write it once: a run-optimized bitmap reads
-            // back with the same containers, so the bytes are those of a write and a re-read
-            // per step, as Java does.
-            let acc = match acc {
-                State::Bitmap(b) => b,
-                State::Bytes(b) => rbm32_read(&b).map_err(|e| self.corrupt(e))?,
-            };
-            let v = rbm32_read(v).map_err(|e| self.corrupt(e))?;
-            // Java's `agg(a, b)` is `a.or(b)`: keep the operand order
-            let (mut bitmap, other) = if older { (v, acc) } else { (acc, v) };
-            bitmap |= other;
-            bitmap.optimize();
-            return Ok(State::Bitmap(bitmap));
-        }
+        // `agg(older, newer)`, byte to byte as Java
+        let union: Union = match self.kind {
+            SketchKind::Rbm32 => return self.rbm32_step(acc, v, older),
+            SketchKind::Rbm64 => rbm64_union,
+            SketchKind::Hll => hll_union,
+            SketchKind::Theta => theta_union,
+        };
         let acc = match acc {
             State::Bytes(b) => b,
             State::Bitmap(b) => Cow::Owned(rbm32_finish(b).map_err(|e| self.corrupt(e))?),
         };
         let merged = if older {
-            self.union(v, &acc)?
+            union(v, &acc)
         } else {
-            self.union(&acc, v)?
+            union(&acc, v)
         };
-        Ok(State::Bytes(Cow::Owned(merged)))
+        Ok(State::Bytes(Cow::Owned(
+            merged.map_err(|e| self.corrupt(e))?,
+        )))
+    }
+
+    /// The `rbm32` step. The bitmap is kept between steps and written once: a run-optimized
+    /// bitmap reads back with the same containers, so the bytes are those of a write and a
+    /// re-read per step, as Java does.
+    fn rbm32_step<'a>(&self, acc: State<'a>, v: &[u8], older: bool) -> Result<State<'a>> {
+        let acc = match acc {
+            State::Bitmap(b) => b,
+            State::Bytes(b) => rbm32_read(&b).map_err(|e| self.corrupt(e))?,
+        };
+        let v = rbm32_read(v).map_err(|e| self.corrupt(e))?;
+        // Java's `agg(a, b)` is `a.or(b)`: keep the operand order
+        let (mut bitmap, other) = if older { (v, acc) } else { (acc, v) };
+        bitmap |= other;
+        bitmap.optimize();
+        Ok(State::Bitmap(bitmap))
     }
 }
 

@@ -31,7 +31,7 @@ pub(crate) fn rbm32_read(bytes: &[u8]) -> Result<RoaringBitmap, String> {
     RoaringBitmap::deserialize_from(bytes).map_err(|e| format!("not a 32-bit roaring bitmap: {e}"))
 }
 
-/// `acc | input` as Java stores it: run-optimized, then the portable image.
+/// A bitmap as Java stores it: run-optimized, then the portable image.
 pub(crate) fn rbm32_finish(mut bitmap: RoaringBitmap) -> Result<Vec<u8>, String> {
     bitmap.optimize();
     let mut out = Vec::with_capacity(bitmap.serialized_size());
@@ -39,13 +39,6 @@ pub(crate) fn rbm32_finish(mut bitmap: RoaringBitmap) -> Result<Vec<u8>, String>
         .serialize_into(&mut out)
         .map_err(|e| format!("writing a 32-bit roaring bitmap: {e}"))?;
     Ok(out)
-}
-
-/// One `rbm32` step: `acc | input`.
-pub(crate) fn rbm32_union(acc: &[u8], input: &[u8]) -> Result<Vec<u8>, String> {
-    let mut bitmap = rbm32_read(acc)?;
-    bitmap |= rbm32_read(input)?;
-    rbm32_finish(bitmap)
 }
 
 /// One `hll_sketch` step, as `HllSketchUtil.union(acc, input)`.
