@@ -492,11 +492,20 @@ pub fn encode_index_manifest(
 // ---------------------------------------------------------------------------------------------
 // decoding
 
-fn read_container(bytes: &[u8], what: &'static str) -> Result<Vec<Value>> {
+/// Decodes every record of an Avro container with `decode`, one at a time (each generic value
+/// is dropped as soon as it is converted).
+fn read_container<T>(
+    bytes: &[u8],
+    what: &'static str,
+    mut decode: impl FnMut(&Value) -> Result<T>,
+) -> Result<Vec<T>> {
     let reader = Reader::new(bytes)
         .map_err(|e| Error::corrupt(what, format!("not a readable Avro container: {e}")))?;
     reader
-        .map(|v| v.map_err(|e| Error::corrupt(what, format!("cannot decode a record: {e}"))))
+        .map(|v| {
+            let v = v.map_err(|e| Error::corrupt(what, format!("cannot decode a record: {e}")))?;
+            decode(&v)
+        })
         .collect()
 }
 
@@ -572,20 +581,17 @@ fn decode_kind(v: i32, what: &'static str) -> Result<FileKind> {
 /// # Errors
 /// [`Error::Corrupt`] when the bytes are not a manifest Paimon could have written.
 pub fn decode_manifest(bytes: &[u8]) -> Result<Vec<ManifestEntry>> {
-    read_container(bytes, "manifest file")?
-        .iter()
-        .map(|v| {
-            let r = Rec::new(v, "manifest file")?;
-            check_version(&r, MANIFEST_FORMAT_VERSION, "manifest file")?;
-            Ok(ManifestEntry {
-                kind: decode_kind(r.i32("_KIND")?, "manifest file")?,
-                partition: r.bytes("_PARTITION")?,
-                bucket: r.i32("_BUCKET")?,
-                total_buckets: r.i32("_TOTAL_BUCKETS")?,
-                file: decode_file(&r.record("_FILE")?)?,
-            })
+    read_container(bytes, "manifest file", |v| {
+        let r = Rec::new(v, "manifest file")?;
+        check_version(&r, MANIFEST_FORMAT_VERSION, "manifest file")?;
+        Ok(ManifestEntry {
+            kind: decode_kind(r.i32("_KIND")?, "manifest file")?,
+            partition: r.bytes("_PARTITION")?,
+            bucket: r.i32("_BUCKET")?,
+            total_buckets: r.i32("_TOTAL_BUCKETS")?,
+            file: decode_file(&r.record("_FILE")?)?,
         })
-        .collect()
+    })
 }
 
 /// Decodes a manifest list.
@@ -593,27 +599,24 @@ pub fn decode_manifest(bytes: &[u8]) -> Result<Vec<ManifestEntry>> {
 /// # Errors
 /// [`Error::Corrupt`] when the bytes are not a manifest list.
 pub fn decode_manifest_list(bytes: &[u8]) -> Result<Vec<ManifestFileMeta>> {
-    read_container(bytes, "manifest list")?
-        .iter()
-        .map(|v| {
-            let r = Rec::new(v, "manifest list")?;
-            check_version(&r, MANIFEST_FORMAT_VERSION, "manifest list")?;
-            Ok(ManifestFileMeta {
-                file_name: r.string("_FILE_NAME")?,
-                file_size: r.i64("_FILE_SIZE")?,
-                num_added_files: r.i64("_NUM_ADDED_FILES")?,
-                num_deleted_files: r.i64("_NUM_DELETED_FILES")?,
-                partition_stats: decode_stats(&r.record("_PARTITION_STATS")?)?,
-                schema_id: r.i64("_SCHEMA_ID")?,
-                min_bucket: r.opt_i32("_MIN_BUCKET")?,
-                max_bucket: r.opt_i32("_MAX_BUCKET")?,
-                min_level: r.opt_i32("_MIN_LEVEL")?,
-                max_level: r.opt_i32("_MAX_LEVEL")?,
-                min_row_id: r.opt_i64("_MIN_ROW_ID")?,
-                max_row_id: r.opt_i64("_MAX_ROW_ID")?,
-            })
+    read_container(bytes, "manifest list", |v| {
+        let r = Rec::new(v, "manifest list")?;
+        check_version(&r, MANIFEST_FORMAT_VERSION, "manifest list")?;
+        Ok(ManifestFileMeta {
+            file_name: r.string("_FILE_NAME")?,
+            file_size: r.i64("_FILE_SIZE")?,
+            num_added_files: r.i64("_NUM_ADDED_FILES")?,
+            num_deleted_files: r.i64("_NUM_DELETED_FILES")?,
+            partition_stats: decode_stats(&r.record("_PARTITION_STATS")?)?,
+            schema_id: r.i64("_SCHEMA_ID")?,
+            min_bucket: r.opt_i32("_MIN_BUCKET")?,
+            max_bucket: r.opt_i32("_MAX_BUCKET")?,
+            min_level: r.opt_i32("_MIN_LEVEL")?,
+            max_level: r.opt_i32("_MAX_LEVEL")?,
+            min_row_id: r.opt_i64("_MIN_ROW_ID")?,
+            max_row_id: r.opt_i64("_MAX_ROW_ID")?,
         })
-        .collect()
+    })
 }
 
 /// Decodes an index manifest.
@@ -621,41 +624,38 @@ pub fn decode_manifest_list(bytes: &[u8]) -> Result<Vec<ManifestFileMeta>> {
 /// # Errors
 /// [`Error::Corrupt`] when the bytes are not an index manifest.
 pub fn decode_index_manifest(bytes: &[u8]) -> Result<Vec<IndexManifestEntry>> {
-    read_container(bytes, "index manifest")?
-        .iter()
-        .map(|v| {
-            let r = Rec::new(v, "index manifest")?;
-            check_version(&r, INDEX_MANIFEST_FORMAT_VERSION, "index manifest")?;
-            let dv_ranges = match r.opt_array("_DELETIONS_VECTORS_RANGES")? {
-                None => None,
-                Some(items) => Some(
-                    items
-                        .iter()
-                        .map(|it| {
-                            let d = Rec::new(it, "index manifest")?;
-                            Ok(DeletionVectorMeta {
-                                data_file: d.string("f0")?,
-                                offset: d.i32("f1")?,
-                                length: d.i32("f2")?,
-                                cardinality: d.opt_i64("_CARDINALITY")?,
-                            })
+    read_container(bytes, "index manifest", |v| {
+        let r = Rec::new(v, "index manifest")?;
+        check_version(&r, INDEX_MANIFEST_FORMAT_VERSION, "index manifest")?;
+        let dv_ranges = match r.opt_array("_DELETIONS_VECTORS_RANGES")? {
+            None => None,
+            Some(items) => Some(
+                items
+                    .iter()
+                    .map(|it| {
+                        let d = Rec::new(it, "index manifest")?;
+                        Ok(DeletionVectorMeta {
+                            data_file: d.string("f0")?,
+                            offset: d.i32("f1")?,
+                            length: d.i32("f2")?,
+                            cardinality: d.opt_i64("_CARDINALITY")?,
                         })
-                        .collect::<Result<Vec<_>>>()?,
-                ),
-            };
-            Ok(IndexManifestEntry {
-                kind: decode_kind(r.i32("_KIND")?, "index manifest")?,
-                partition: r.bytes("_PARTITION")?,
-                bucket: r.i32("_BUCKET")?,
-                index_type: r.string("_INDEX_TYPE")?,
-                file_name: r.string("_FILE_NAME")?,
-                file_size: r.i64("_FILE_SIZE")?,
-                row_count: r.i64("_ROW_COUNT")?,
-                dv_ranges,
-                external_path: r.opt_string("_EXTERNAL_PATH")?,
-            })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+        };
+        Ok(IndexManifestEntry {
+            kind: decode_kind(r.i32("_KIND")?, "index manifest")?,
+            partition: r.bytes("_PARTITION")?,
+            bucket: r.i32("_BUCKET")?,
+            index_type: r.string("_INDEX_TYPE")?,
+            file_name: r.string("_FILE_NAME")?,
+            file_size: r.i64("_FILE_SIZE")?,
+            row_count: r.i64("_ROW_COUNT")?,
+            dv_ranges,
+            external_path: r.opt_string("_EXTERNAL_PATH")?,
         })
-        .collect()
+    })
 }
 
 #[cfg(test)]
