@@ -568,7 +568,7 @@ impl FileIO {
             s3.single-writer=true";
         let mut last_error = None;
         for _ in 0..3 {
-            let name = format!(".strata-probe-{:016x}", rand::rng().random::<u64>());
+            let name = format!("{PROBE_PREFIX}{:016x}", rand::rng().random::<u64>());
             let location = self.object_path(&name);
             let create = || PutOptions {
                 mode: PutMode::Create,
@@ -613,6 +613,7 @@ impl FileIO {
                 }
             };
             if let Err(e) = self.store.delete(&location).await {
+                // orphan cleanup removes it later (`is_probe_name`)
                 tracing::debug!(path = %self.display_path(&name), error = %e, "probe object left behind");
             }
             if let Some(v) = verdict {
@@ -816,6 +817,16 @@ fn local_error(op: &'static str, path: String, e: std::io::Error) -> Error {
             source: Box::new(e),
         }),
     }
+}
+
+/// Name prefix of the probe objects of [`FileIO::check_atomic_publish`].
+const PROBE_PREFIX: &str = ".strata-probe-";
+
+/// Whether a file name is a probe object of [`FileIO::check_atomic_publish`] (one whose delete
+/// failed is left behind at the root it probed).
+pub fn is_probe_name(name: &str) -> bool {
+    name.strip_prefix(PROBE_PREFIX)
+        .is_some_and(|hex| !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Whether a file name is an object_store staging file (`name#N`, N digits).

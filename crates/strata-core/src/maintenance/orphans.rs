@@ -14,7 +14,8 @@
 //! Metadata files (`schema/`, `snapshot/`, `tag/`, `consumer/`, `changelog/`, hints, branches)
 //! are never candidates. The safety window protects files of commits still in flight.
 //! On local disk, the unfinished uploads of a process that died mid-write (`name#N` staging
-//! files, which listings skip) are orphans too, wherever they are.
+//! files, which listings skip) are orphans too, wherever they are; so are the atomicity probe
+//! objects (`.strata-probe-<hex>`) at the table root whose delete failed.
 //!
 //! Reference: `OrphanFilesClean`, `LocalOrphanFilesClean` (Paimon 0.9).
 
@@ -133,8 +134,10 @@ fn is_candidate(p: &str) -> bool {
         return false;
     };
     let Some(top) = dirs.first() else {
-        // Files at the table root are none of ours to judge.
-        return false;
+        // Files at the table root are none of ours to judge, but for our probe objects.
+        return parts
+            .last()
+            .is_some_and(|name| strata_io::is_probe_name(name));
     };
     if [
         path::SCHEMA_DIR,
@@ -245,6 +248,10 @@ mod tests {
         assert!(is_candidate("index/index-abc-0"));
         assert!(is_candidate("dt=1/bucket-0/data-x.parquet"));
         assert!(is_candidate("bucket-3/changelog-x.parquet"));
+        assert!(is_candidate(".strata-probe-00ff00ff00ff00ff"));
+        assert!(!is_candidate(".strata-probe-"));
+        assert!(!is_candidate("README"));
+        assert!(!is_candidate("dt=1/.strata-probe-00ff"));
         assert!(!is_candidate("snapshot/snapshot-1"));
         assert!(!is_candidate("snapshot/LATEST"));
         assert!(!is_candidate("schema/schema-0"));
