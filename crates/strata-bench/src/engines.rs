@@ -4,18 +4,16 @@
 //! `changelog-producer = lookup` with compaction after every commit next to the same writes
 //! without a changelog.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType as ArrowType, Field, Schema};
-use futures::TryStreamExt;
-use strata_core::{Catalog, Identifier, Table, TableDefinition};
-use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
-use strata_spec::{DataField, DataType};
+use strata_core::{Catalog, Table};
 
+use crate::data;
+use crate::ops::{commit, create_table, read_count, timed};
 use crate::report::{median_steps, print, rounds, Step};
 
 const COLUMNS: [(&str, &str); 7] = [
@@ -76,51 +74,18 @@ fn batch(ids: &[i64], round: i64, which: u8) -> Result<RecordBatch> {
 }
 
 async fn table(catalog: &Catalog, name: &str, options: &[(&str, &str)]) -> Result<Table> {
-    let ident = Identifier::parse(name, None)?;
-    catalog.create_database(&ident.database, true).await?;
-    let fields = COLUMNS
-        .iter()
-        .map(|(n, t)| Ok(DataField::new(-1, *n, DataType::parse(t)?)))
-        .collect::<Result<Vec<_>>>()?;
-    let mut opts: BTreeMap<String, String> = BTreeMap::from([("bucket".into(), "4".into())]);
-    for (k, v) in options {
-        opts.insert(k.to_string(), v.to_string());
-    }
-    let def = TableDefinition {
-        fields,
-        partition_keys: vec![],
-        primary_keys: vec!["id".into()],
-        options: opts,
-        comment: None,
-    };
-    Ok(catalog.create_table(&ident, def, false).await?)
+    let mut opts = vec![("bucket", "4")];
+    opts.extend_from_slice(options);
+    create_table(catalog, name, &COLUMNS, &[], &["id"], &opts).await
 }
 
 async fn write(t: &Table, rows: usize, round: i64, which: u8) -> Result<()> {
     let mut w = t.new_write()?;
     let ids: Vec<i64> = (0..rows as i64).collect();
-    for chunk in ids.chunks(65_536) {
+    for chunk in ids.chunks(data::BATCH) {
         w.write(&batch(chunk, round, which)?).await?;
     }
-    let m = w.prepare_commit().await?;
-    let u = w.commit_user().to_string();
-    w.close().await?;
-    t.new_commit(&u).commit(m, BATCH_COMMIT_IDENTIFIER).await?;
-    Ok(())
-}
-
-async fn read(t: &Table) -> Result<usize> {
-    let plan = t.new_scan().plan().await?;
-    Ok(t.new_read()
-        .read_plan(&plan)
-        .try_fold(0usize, |n, b| async move { Ok(n + b.num_rows()) })
-        .await?)
-}
-
-async fn timed<F: std::future::Future<Output = Result<T>>, T>(f: F) -> Result<(T, Duration)> {
-    let s = Instant::now();
-    let v = f.await?;
-    Ok((v, s.elapsed()))
+    commit(t, w).await
 }
 
 /// Write two commits (one per group) and read, for one engine; returns (write, read).
@@ -135,7 +100,7 @@ async fn engine(
     let t = catalog.get_table(t.identifier()).await?;
     let ((), w2) = timed(write(&t, rows, 2, 2)).await?;
     let t = catalog.get_table(t.identifier()).await?;
-    let (n, r) = timed(read(&t)).await?;
+    let (n, r) = timed(read_count(&t, None, None)).await?;
     anyhow::ensure!(n == rows, "{name}: read {n} rows, expected {rows}");
     Ok((w1 + w2, r))
 }
@@ -235,10 +200,7 @@ async fn run_once(rows: usize) -> Result<(Vec<Step>, Vec<Step>)> {
             let mut w = t.new_write()?;
             let ids: Vec<i64> = (0..per as i64).map(|i| i * 7 + c).collect();
             w.write(&batch(&ids, c, 0)?).await?;
-            let m = w.prepare_commit().await?;
-            let u = w.commit_user().to_string();
-            w.close().await?;
-            t.new_commit(&u).commit(m, BATCH_COMMIT_IDENTIFIER).await?;
+            commit(&t, w).await?;
         }
         times.push(started.elapsed());
     }

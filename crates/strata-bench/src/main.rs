@@ -16,6 +16,8 @@
 
 mod data;
 mod engines;
+mod files;
+mod ops;
 mod report;
 #[cfg(feature = "sql")]
 mod sql;

@@ -1,4 +1,4 @@
-//! Printing measurements as ratios to a reference, and peak memory.
+//! Printing measurements as ratios to a reference, medians over runs, and peak memory.
 
 use std::time::Duration;
 
@@ -44,14 +44,16 @@ pub fn rounds() -> usize {
         .max(1)
 }
 
+/// The median of `times` (the upper one of an even count; zero when there are none).
+pub fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times.get(times.len() / 2).copied().unwrap_or_default()
+}
+
 /// Per step, the median time and the median reference over the rounds.
 pub fn median_steps(rounds: Vec<Vec<Step>>) -> Vec<Step> {
     let Some(first) = rounds.first() else {
         return Vec::new();
-    };
-    let median = |mut v: Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2]
     };
     (0..first.len())
         .map(|i| Step {

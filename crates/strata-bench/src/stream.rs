@@ -1,7 +1,6 @@
 //! Issue 6 measurements: commit → streamed change latency at a 100 ms poll interval, streaming
 //! throughput of upserted rows, and expiring 1,000 snapshots.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,28 +9,14 @@ use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use futures::StreamExt;
 use strata_core::maintenance::{expire_snapshots, ExpireOptions};
 use strata_core::stream::{StartingPosition, StreamScan};
-use strata_core::{Catalog, Identifier, Table, TableDefinition};
-use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
-use strata_spec::{DataField, DataType};
+use strata_core::{Catalog, Table};
+
+use crate::ops::{create_table, write_all};
 
 async fn table(catalog: &Catalog, name: &str, pk: bool, options: &[(&str, &str)]) -> Result<Table> {
-    let ident = Identifier::parse(name, None)?;
-    catalog.create_database(&ident.database, true).await?;
-    let fields = vec![
-        DataField::new(-1, "id", DataType::parse("BIGINT NOT NULL")?),
-        DataField::new(-1, "v", DataType::parse("STRING")?),
-    ];
-    let def = TableDefinition {
-        fields,
-        partition_keys: vec![],
-        primary_keys: if pk { vec!["id".into()] } else { vec![] },
-        options: options
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect::<BTreeMap<_, _>>(),
-        comment: None,
-    };
-    Ok(catalog.create_table(&ident, def, false).await?)
+    let columns = [("id", "BIGINT NOT NULL"), ("v", "STRING")];
+    let pk: &[&str] = if pk { &["id"] } else { &[] };
+    create_table(catalog, name, &columns, &[], pk, options).await
 }
 
 fn rows(ids: impl Iterator<Item = i64>) -> Result<RecordBatch> {
@@ -46,16 +31,6 @@ fn rows(ids: impl Iterator<Item = i64>) -> Result<RecordBatch> {
         Arc::new(StringArray::from(v)),
     ];
     Ok(RecordBatch::try_new(schema, cols)?)
-}
-
-async fn commit(t: &Table, batch: &RecordBatch) -> Result<()> {
-    let mut w = t.new_write()?;
-    w.write(batch).await?;
-    let m = w.prepare_commit().await?;
-    let u = w.commit_user().to_string();
-    w.close().await?;
-    t.new_commit(&u).commit(m, BATCH_COMMIT_IDENTIFIER).await?;
-    Ok(())
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -89,7 +64,7 @@ pub async fn run() -> Result<()> {
         arrivals
     });
     for i in 0..n as i64 {
-        commit(&t, &rows(i..i + 1)?).await?;
+        write_all(&t, &[rows(i..i + 1)?]).await?;
         tokio::time::sleep(Duration::from_millis(150 + 37 * (i % 5) as u64)).await;
     }
     let mut lat = Vec::new();
@@ -110,7 +85,7 @@ pub async fn run() -> Result<()> {
     .await?;
     let commits = 8i64;
     for c in 0..commits {
-        commit(&t, &rows((0..50_000).map(|i| (i * 7 + c) % 100_000))?).await?;
+        write_all(&t, &[rows((0..50_000).map(|i| (i * 7 + c) % 100_000))?]).await?;
     }
     let started = Instant::now();
     let mut s = StreamScan::new(t.clone())
@@ -137,7 +112,7 @@ pub async fn run() -> Result<()> {
     )
     .await?;
     for i in 0..1001 {
-        commit(&t, &rows(std::iter::once(i % 50))?).await?;
+        write_all(&t, &[rows(std::iter::once(i % 50))?]).await?;
     }
     let started = Instant::now();
     let r = expire_snapshots(

@@ -1,19 +1,16 @@
 //! The workloads of issues 2 and 3, each timed next to the same work done with the parquet
 //! crate on one file.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use arrow::array::RecordBatch;
-use futures::TryStreamExt;
 use strata_core::maintenance::{compact, CompactOptions};
-use strata_core::{parse_filter, Catalog, Identifier, Table, TableDefinition};
-use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
-use strata_spec::{DataField, DataType};
+use strata_core::{Catalog, Table};
 
-use crate::data;
-use crate::report::{median_steps, peak_rss, print, rounds, Step};
+use crate::ops::{commit, create_table, open_warehouse, read_count, timed, write_all};
+use crate::report::{median, median_steps, peak_rss, print, rounds, Step};
+use crate::{data, files};
 
 /// Raw reference: write all batches as one zstd Parquet file, then read it fully.
 fn raw_parquet(dir: &std::path::Path, batches: &[RecordBatch]) -> Result<(Duration, Duration)> {
@@ -64,75 +61,21 @@ async fn create_with(
     buckets: usize,
     partitioned: bool,
 ) -> Result<Table> {
-    let ident = Identifier::parse(name, None)?;
-    catalog.create_database(&ident.database, true).await?;
-    let fields = data::columns()
-        .into_iter()
-        .map(|(n, t)| Ok(DataField::new(-1, n, DataType::parse(t)?)))
-        .collect::<Result<Vec<_>>>()?;
-    let mut options: BTreeMap<String, String> =
-        BTreeMap::from([("bucket".into(), buckets.to_string())]);
+    let buckets = buckets.to_string();
+    let mut options = vec![("bucket", buckets.as_str())];
     if !pk {
-        options.insert("bucket-key".into(), "id".into());
+        options.push(("bucket-key", "id"));
     }
-    for (k, v) in extra {
-        options.insert(k.to_string(), v.to_string());
-    }
-    let def = TableDefinition {
-        fields,
-        partition_keys: if partitioned {
-            vec!["dt".into()]
-        } else {
-            vec![]
-        },
-        primary_keys: if pk {
-            vec!["id".into(), "dt".into()]
-        } else {
-            vec![]
-        },
-        options,
-        comment: None,
-    };
-    Ok(catalog.create_table(&ident, def, false).await?)
-}
-
-async fn write_all(table: &Table, batches: &[RecordBatch]) -> Result<()> {
-    let mut w = table.new_write()?;
-    for b in batches {
-        w.write(b).await?;
-    }
-    let msgs = w.prepare_commit().await?;
-    let user = w.commit_user().to_string();
-    w.close().await?;
-    table
-        .new_commit(&user)
-        .commit(msgs, BATCH_COMMIT_IDENTIFIER)
-        .await?;
-    Ok(())
-}
-
-async fn read_count(
-    table: &Table,
-    filter: Option<&str>,
-    columns: Option<Vec<String>>,
-) -> Result<usize> {
-    let pred = match filter {
-        Some(f) => Some(parse_filter(f, &table.schema().fields)?),
-        None => None,
-    };
-    let plan = table.new_scan().with_filter(pred.clone()).plan().await?;
-    let read = table.new_read().with_projection(columns)?.with_filter(pred);
-    let n = read
-        .read_plan(&plan)
-        .try_fold(0usize, |acc, b| async move { Ok(acc + b.num_rows()) })
-        .await?;
-    Ok(n)
-}
-
-async fn timed<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<(T, Duration)> {
-    let t = Instant::now();
-    let v = f.await?;
-    Ok((v, t.elapsed()))
+    options.extend_from_slice(extra);
+    create_table(
+        catalog,
+        name,
+        &data::columns(),
+        if partitioned { &["dt"] } else { &[] },
+        if pk { &["id", "dt"] } else { &[] },
+        &options,
+    )
+    .await
 }
 
 /// Issue 2: append table partitioned by dt with 4 buckets (median of [`rounds`] runs).
@@ -160,10 +103,7 @@ async fn append_once(rows: usize, buckets: usize, partitioned: bool) -> Result<V
     let dir = tempfile::tempdir()?;
     let batches = data::batches(rows, 0);
     let (raw_write, raw_read) = raw_parquet(dir.path(), &batches)?;
-    let catalog = Catalog::open(
-        dir.path().join("wh").to_str().unwrap_or("wh"),
-        &Default::default(),
-    )?;
+    let catalog = open_warehouse(dir.path())?;
     let table = create_with(&catalog, "bench.append", false, &[], buckets, partitioned).await?;
     let ((), write) = timed(write_all(&table, &batches)).await?;
     let table = catalog.get_table(table.identifier()).await?;
@@ -207,10 +147,7 @@ async fn pk_once(rows: usize) -> Result<Vec<Step>> {
     let dir = tempfile::tempdir()?;
     let batches = data::batches(rows, 0);
     let (raw_write, raw_read) = raw_parquet(dir.path(), &batches)?;
-    let catalog = Catalog::open(
-        dir.path().join("wh").to_str().unwrap_or("wh"),
-        &Default::default(),
-    )?;
+    let catalog = open_warehouse(dir.path())?;
     let table = create(&catalog, "bench.pk", true, &[]).await?;
     let ((), write) = timed(write_all(&table, &batches)).await?;
     // upsert 10 % of the keys (every 10th id), new values
@@ -286,10 +223,7 @@ async fn pk_once(rows: usize) -> Result<Vec<Step>> {
 /// Peak RSS writing `rows` rows into a primary-key table with a bounded write buffer.
 pub async fn pk_memory(rows: usize, buffer: &str) -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let catalog = Catalog::open(
-        dir.path().join("wh").to_str().unwrap_or("wh"),
-        &Default::default(),
-    )?;
+    let catalog = open_warehouse(dir.path())?;
     let table = create(
         &catalog,
         "bench.mem",
@@ -307,13 +241,7 @@ pub async fn pk_memory(rows: usize, buffer: &str) -> Result<()> {
         w.write(&data::batch(&ids, 0)).await?;
         start = end;
     }
-    let msgs = w.prepare_commit().await?;
-    let user = w.commit_user().to_string();
-    w.close().await?;
-    table
-        .new_commit(&user)
-        .commit(msgs, BATCH_COMMIT_IDENTIFIER)
-        .await?;
+    commit(&table, w).await?;
     let peak = peak_rss().unwrap_or(0);
     println!(
         "wrote {rows} rows with write-buffer-size = {buffer} in {:.1} s; peak RSS {} MB (before writing {} MB); goal ≤ 256 MB: {}",
@@ -327,50 +255,9 @@ pub async fn pk_memory(rows: usize, buffer: &str) -> Result<()> {
 
 /// Scan planning over many data files (`TableScan::plan`, the core of SQL planning).
 pub async fn plan(partitions: usize, files_per_partition: usize) -> Result<()> {
-    use arrow::array::{Int32Array, Int64Array};
     let dir = tempfile::tempdir()?;
-    let catalog = Catalog::open(
-        dir.path().join("wh").to_str().unwrap_or("wh"),
-        &Default::default(),
-    )?;
-    catalog.create_database("bench", true).await?;
-    let ident = Identifier::new("bench", "files");
-    let def = TableDefinition {
-        fields: vec![
-            DataField::new(-1, "p", DataType::int()),
-            DataField::new(-1, "v", DataType::bigint()),
-        ],
-        partition_keys: vec!["p".into()],
-        options: BTreeMap::from([("target-file-row-num".into(), "10".into())]),
-        ..Default::default()
-    };
-    let table = catalog.create_table(&ident, def, false).await?;
-    let schema = std::sync::Arc::new(arrow::datatypes::Schema::new(vec![
-        arrow::datatypes::Field::new("p", arrow::datatypes::DataType::Int32, true),
-        arrow::datatypes::Field::new("v", arrow::datatypes::DataType::Int64, true),
-    ]));
-    let mut w = table.new_write()?;
-    for p in 0..partitions {
-        for f in 0..files_per_partition {
-            let start = (f * 10) as i64;
-            let b = RecordBatch::try_new(
-                schema.clone(),
-                vec![
-                    std::sync::Arc::new(Int32Array::from(vec![p as i32; 10])),
-                    std::sync::Arc::new(Int64Array::from_iter_values(start..start + 10)),
-                ],
-            )?;
-            w.write(&b).await?;
-        }
-    }
-    let msgs = w.prepare_commit().await?;
-    let user = w.commit_user().to_string();
-    w.close().await?;
-    table
-        .new_commit(&user)
-        .commit(msgs, BATCH_COMMIT_IDENTIFIER)
-        .await?;
-    let table = catalog.get_table(&ident).await?;
+    let catalog = open_warehouse(dir.path())?;
+    let (table, _) = files::write(&catalog, partitions, files_per_partition).await?;
     let mut times = Vec::new();
     let mut files = 0;
     let repeat: usize = std::env::var("STRATA_BENCH_REPEAT")
@@ -384,8 +271,7 @@ pub async fn plan(partitions: usize, files_per_partition: usize) -> Result<()> {
         files = plan.splits.iter().map(|s| s.files.len()).sum::<usize>();
     }
     let cold = times[0];
-    times.sort();
-    let median = times[times.len() / 2];
+    let median = median(times);
     anyhow::ensure!(
         files == partitions * files_per_partition,
         "planned {files} files"
