@@ -150,15 +150,7 @@ async fn bad_rows_leave_the_table_unchanged() {
         &[],
     )
     .await;
-    let batch = strata_core::json::json_to_batch(
-        &[json!({"id": 1})],
-        &t.schema().fields,
-        strata_core::json::Origin {
-            source: "t",
-            first_row: 1,
-        },
-    )
-    .unwrap();
+    let batch = batch_of(&t, &[json!({"id": 1})]);
     let mut w = t.new_write().unwrap();
     w.write(&batch).await.unwrap();
     // a batch with a null in the NOT NULL column (built with a nullable schema)

@@ -4,9 +4,8 @@
 
 use serde_json::{json, Value};
 use strata_core::maintenance::{compact, CompactOptions};
-use strata_core::{Catalog, Identifier, OverwriteScope, SnapshotSelector, Table};
-use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
-use strata_testkit::{CompactOpts, Judge, ReadOpts, WriteOpts};
+use strata_core::{Catalog, OverwriteScope, Table};
+use strata_testkit::{CompactOpts, ReadOpts, WriteOpts};
 
 use crate::common::*;
 
@@ -41,35 +40,6 @@ impl Spec {
     }
 }
 
-async fn strata_read(catalog: &Catalog, name: &str) -> Vec<Value> {
-    read_rows(&reopen(catalog, name).await, SnapshotSelector::Latest).await
-}
-
-/// Every judge (and pypaimon-rust) reads `name` as Strata does.
-async fn all_read_the_same(
-    catalog: &Catalog,
-    wh: &std::path::Path,
-    name: &str,
-    java_ok: bool,
-    py_ok: bool,
-) {
-    let ours = strata_read(catalog, name).await;
-    if py_ok {
-        if let Some(py) = strata_testkit::pypaimon() {
-            let theirs = py.read(wh, name, &ReadOpts::new().sort()).unwrap();
-            assert_same_rows(&theirs, &ours, &format!("pypaimon reading {name}"));
-            let rust = py.rust_read(wh, name, &ReadOpts::new().sort()).unwrap();
-            assert_same_rows(&rust, &ours, &format!("pypaimon-rust reading {name}"));
-        }
-    }
-    if java_ok {
-        if let Some(java) = strata_testkit::java() {
-            let theirs = java.read(wh, name, &ReadOpts::new().sort()).unwrap();
-            assert_same_rows(&theirs, &ours, &format!("Java Paimon 0.9 reading {name}"));
-        }
-    }
-}
-
 async fn write_with_kinds(t: &Table, rows: &[Value], op_field: &str) {
     let kinds: Vec<i8> = rows
         .iter()
@@ -88,26 +58,7 @@ async fn write_with_kinds(t: &Table, rows: &[Value], op_field: &str) {
             Value::Object(o)
         })
         .collect();
-    let batch = strata_core::json::json_to_batch(
-        &clean,
-        &t.schema().fields,
-        strata_core::json::Origin {
-            source: "t",
-            first_row: 1,
-        },
-    )
-    .unwrap();
-    let mut w = t.new_write().unwrap();
-    w.write_with_kinds(&batch, Some(&arrow_array::Int8Array::from(kinds)))
-        .await
-        .unwrap();
-    let m = w.prepare_commit().await.unwrap();
-    let u = w.commit_user().to_string();
-    w.close().await.unwrap();
-    t.new_commit(&u)
-        .commit(m, BATCH_COMMIT_IDENTIFIER)
-        .await
-        .unwrap();
+    write_kinds(t, &clean, &kinds).await;
 }
 
 fn every_type_spec() -> Spec {
@@ -195,36 +146,11 @@ async fn strata_append_tables_read_the_same_everywhere() {
     // dynamic overwrite of partition 'x:y=z'
     let t = reopen(&catalog, "db.parts").await;
     let new = vec![json!({"id": 1000, "p": "x:y=z", "v": "replaced"})];
-    let batch = strata_core::json::json_to_batch(
-        &new,
-        &t.schema().fields,
-        strata_core::json::Origin {
-            source: "t",
-            first_row: 1,
-        },
-    )
-    .unwrap();
-    let mut w = t.new_write().unwrap().with_overwrite(true);
-    w.write(&batch).await.unwrap();
-    let m = w.prepare_commit().await.unwrap();
-    let u = w.commit_user().to_string();
-    w.close().await.unwrap();
-    t.new_commit(&u)
-        .overwrite(OverwriteScope::Dynamic, m, BATCH_COMMIT_IDENTIFIER)
-        .await
-        .unwrap();
+    overwrite_rows(&t, OverwriteScope::Dynamic, &new).await;
     all_read_the_same(&catalog, wh.path(), "db.parts", true, true).await;
     // static overwrite of the whole table
     let t = reopen(&catalog, "db.parts").await;
-    let mut w = t.new_write().unwrap().with_overwrite(true);
-    w.write(&batch).await.unwrap();
-    let m = w.prepare_commit().await.unwrap();
-    let u = w.commit_user().to_string();
-    w.close().await.unwrap();
-    t.new_commit(&u)
-        .overwrite(OverwriteScope::All, m, BATCH_COMMIT_IDENTIFIER)
-        .await
-        .unwrap();
+    overwrite_rows(&t, OverwriteScope::All, &new).await;
     all_read_the_same(&catalog, wh.path(), "db.parts", true, true).await;
 }
 
@@ -523,6 +449,3 @@ async fn merge_engines_agree_with_java() {
         );
     }
 }
-
-#[allow(dead_code)]
-fn unused(_: &Judge, _: &Identifier) {}

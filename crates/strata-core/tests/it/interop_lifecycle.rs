@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::{json, Value};
-use strata_core::maintenance::expire::{expire_snapshots, ExpireOptions};
 use strata_core::maintenance::orphans::remove_orphan_files;
 use strata_core::maintenance::rollback::{rollback_to, RollbackTarget};
 use strata_core::maintenance::tags::{create_tag, delete_tag};
@@ -14,22 +13,6 @@ use strata_core::SnapshotSelector;
 use strata_testkit::{ExpireOpts, IncrementalOpts, ReadOpts};
 
 use crate::common::*;
-
-async fn readers_agree(catalog: &strata_core::Catalog, wh: &std::path::Path, name: &str) {
-    let ours = read_rows(&reopen(catalog, name).await, SnapshotSelector::Latest).await;
-    for judge in strata_testkit::judges() {
-        let theirs = judge.read(wh, name, &ReadOpts::new().sort()).unwrap();
-        assert_same_rows(
-            &theirs,
-            &ours,
-            &format!("{:?} reading {name}", judge.kind()),
-        );
-        if judge.kind() == strata_testkit::JudgeKind::PyPaimon {
-            let rust = judge.rust_read(wh, name, &ReadOpts::new().sort()).unwrap();
-            assert_same_rows(&rust, &ours, &format!("pypaimon-rust reading {name}"));
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn judges_read_strata_tables_after_expiry_tags_rollback_and_orphan_cleanup() {
@@ -66,19 +49,9 @@ async fn judges_read_strata_tables_after_expiry_tags_rollback_and_orphan_cleanup
         .unwrap();
     let at_tag = read_rows(&t, SnapshotSelector::Tag("t3".into())).await;
     // expire all but the last 2 snapshots; the tag keeps its files
-    let r = expire_snapshots(
-        &t,
-        &ExpireOptions {
-            retain_max: Some(2),
-            retain_min: Some(1),
-            time_retained: Some(Duration::ZERO),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let r = expire_all_but(&t, 2).await;
     assert!(!r.expired_snapshots.is_empty());
-    readers_agree(&catalog, wh.path(), name).await;
+    all_read_the_same(&catalog, wh.path(), name, true, true).await;
     for judge in strata_testkit::judges() {
         let theirs = judge
             .read(wh.path(), name, &ReadOpts::new().tag("t3").sort())
@@ -97,11 +70,11 @@ async fn judges_read_strata_tables_after_expiry_tags_rollback_and_orphan_cleanup
     .await
     .unwrap();
     assert_same_rows(
-        &read_rows(&reopen(&catalog, name).await, SnapshotSelector::Latest).await,
+        &strata_read(&catalog, name).await,
         &at_tag,
         "after rollback",
     );
-    readers_agree(&catalog, wh.path(), name).await;
+    all_read_the_same(&catalog, wh.path(), name, true, true).await;
     // keep writing, delete the tag, clean orphans: still the same everywhere
     write_rows(
         &reopen(&catalog, name).await,
@@ -127,7 +100,7 @@ async fn judges_read_strata_tables_after_expiry_tags_rollback_and_orphan_cleanup
         "{:?}",
         rep.orphans
     );
-    readers_agree(&catalog, wh.path(), name).await;
+    all_read_the_same(&catalog, wh.path(), name, true, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,7 +185,7 @@ async fn strata_reads_after_java_expiry_and_streams_what_java_increments() {
     .unwrap();
     let theirs = java.read(wh.path(), name, &ReadOpts::new().sort()).unwrap();
     assert_same_rows(
-        &read_rows(&reopen(&catalog, name).await, SnapshotSelector::Latest).await,
+        &strata_read(&catalog, name).await,
         &theirs,
         "after Java's expiry",
     );

@@ -5,8 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
 use strata_core::maintenance::{
-    create_tag, delete_tag, expire_snapshots, list_tags, remove_orphan_files, rollback_to,
-    ExpireOptions, RollbackTarget,
+    create_tag, delete_tag, list_tags, remove_orphan_files, rollback_to, RollbackTarget,
 };
 use strata_core::{SnapshotSelector, Table};
 
@@ -76,17 +75,7 @@ async fn tags_create_list_delete() {
     assert_eq!(tags[0].snapshot_id, s2);
     assert_eq!(tags[1].time_retained, Some(Duration::from_secs(86_400)));
     // The tagged snapshot expires; the tag keeps it readable; deleting the tag frees its files.
-    expire_snapshots(
-        &t,
-        &ExpireOptions {
-            retain_min: Some(1),
-            retain_max: Some(1),
-            time_retained: Some(Duration::ZERO),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    expire_all_but(&t, 1).await;
     assert_same_rows(
         &read_rows(&t, SnapshotSelector::Tag("plain".into())).await,
         rows_at(&at, s2),
@@ -132,17 +121,7 @@ async fn rollback_to_snapshot_and_to_expired_tag() {
     let ids = write_rows(&t, &[kv(7, "after")]).await;
     assert_eq!(ids[0], mid + 1);
     // Roll back to a tag whose snapshot expired: the snapshot is recreated from the tag.
-    expire_snapshots(
-        &t,
-        &ExpireOptions {
-            retain_min: Some(1),
-            retain_max: Some(1),
-            time_retained: Some(Duration::ZERO),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    expire_all_but(&t, 1).await;
     assert!(!t.snapshot_manager().exists(early).await.unwrap());
     let r = rollback_to(&t, RollbackTarget::Tag("early".into()))
         .await

@@ -243,17 +243,7 @@ async fn two_writers_compacting_one_bucket_conflict_clearly() {
     write_rows(&t, &[json!({"id": 1, "v": 1}), json!({"id": 2, "v": 2})]).await;
     write_rows(&t, &[json!({"id": 1, "v": 3})]).await;
     let t = reopen(&catalog, "db.w").await;
-    let rows = |v: i64| {
-        strata_core::json::json_to_batch(
-            &[json!({"id": 3, "v": v})],
-            &t.schema().fields,
-            strata_core::json::Origin {
-                source: "t",
-                first_row: 1,
-            },
-        )
-        .unwrap()
-    };
+    let rows = |v: i64| batch_of(&t, &[json!({"id": 3, "v": v})]);
     let partition = strata_spec::binary_row::EMPTY_SERIALIZED_ROW.to_vec();
     let mut a = t.new_write().unwrap();
     let mut b = t.new_write().unwrap();
@@ -283,7 +273,7 @@ async fn two_writers_compacting_one_bucket_conflict_clearly() {
         "{err}"
     );
     // the table still reads consistently: writer A's compaction and writer B's appended row
-    let got = read_rows(&reopen(&catalog, "db.w").await, SnapshotSelector::Latest).await;
+    let got = strata_read(&catalog, "db.w").await;
     assert_eq!(got.len(), 3, "{got:?}");
 }
 
@@ -357,7 +347,7 @@ async fn changelog_replayed_in_order_rebuilds_the_table() {
             .map(|(k, v)| json!({"id": k, "v": v}))
             .collect();
         assert_same_rows(
-            &read_rows(&reopen(&catalog, name).await, SnapshotSelector::Latest).await,
+            &strata_read(&catalog, name).await,
             &want,
             &format!("{producer} (seed {seed})"),
         );

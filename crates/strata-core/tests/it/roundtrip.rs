@@ -3,7 +3,6 @@
 
 use serde_json::{json, Value};
 use strata_core::{OverwriteScope, SnapshotSelector};
-use strata_spec::snapshot::BATCH_COMMIT_IDENTIFIER;
 use strata_spec::{CommitKind, Datum};
 
 use crate::common::*;
@@ -250,27 +249,6 @@ async fn small_target_file_size_rolls_files() {
     }
     assert_eq!(seqs.last().unwrap().1, 19_999);
     assert_eq!(read_rows(&t, SnapshotSelector::Latest).await.len(), 20_000);
-}
-
-async fn overwrite_rows(t: &strata_core::Table, scope: OverwriteScope, rows: &[Value]) -> Vec<i64> {
-    let batch = strata_core::json::json_to_batch(
-        rows,
-        &t.schema().fields,
-        strata_core::json::Origin {
-            source: "t",
-            first_row: 1,
-        },
-    )
-    .unwrap();
-    let mut w = t.new_write().unwrap().with_overwrite(true);
-    w.write(&batch).await.unwrap();
-    let msgs = w.prepare_commit().await.unwrap();
-    let user = w.commit_user().to_string();
-    w.close().await.unwrap();
-    t.new_commit(&user)
-        .overwrite(scope, msgs, BATCH_COMMIT_IDENTIFIER)
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

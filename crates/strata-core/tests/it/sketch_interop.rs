@@ -10,7 +10,6 @@ use datasketches::hll::{HllSketch, HllType};
 use datasketches::theta::ThetaSketchBuilder;
 use roaring::RoaringBitmap;
 use serde_json::{json, Value};
-use strata_core::{Catalog, SnapshotSelector};
 use strata_testkit::{CompactOpts, ReadOpts, WriteOpts};
 
 use crate::common::*;
@@ -204,10 +203,6 @@ fn spec() -> Value {
             "fields.b.aggregate-function": "rbm64",
         },
     })
-}
-
-async fn strata_read(catalog: &Catalog, name: &str) -> Vec<Value> {
-    read_rows(&reopen(catalog, name).await, SnapshotSelector::Latest).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,6 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use strata_core::json::batch_to_json;
-use strata_core::maintenance::{expire_snapshots, ExpireOptions};
 use strata_core::stream::{incremental_between, ChangeStream, StartingPosition, StreamScan};
 use strata_core::{Identifier, Table};
 
@@ -190,17 +189,7 @@ async fn consumer_resumes_without_gap() {
         b
     );
     // Expiry keeps the consumer's snapshots.
-    let r = expire_snapshots(
-        &t,
-        &ExpireOptions {
-            retain_min: Some(1),
-            retain_max: Some(1),
-            time_retained: Some(Duration::ZERO),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let r = expire_all_but(&t, 1).await;
     assert_eq!(r.earliest, Some(b));
     let mut s = start().await.unwrap();
     let got = take(&t, &mut s, 2).await;
@@ -224,17 +213,7 @@ async fn reader_behind_expiry_fails_naming_the_snapshot() {
         .start()
         .await
         .unwrap();
-    expire_snapshots(
-        &t,
-        &ExpireOptions {
-            retain_min: Some(1),
-            retain_max: Some(2),
-            time_retained: Some(Duration::ZERO),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    expire_all_but(&t, 2).await;
     let err = s.next().await.unwrap().unwrap_err().to_string();
     assert!(
         err.contains("snapshot 2") && err.contains("expired"),

@@ -52,7 +52,7 @@ pub fn s3_warehouse(server: Server, test: &str) -> Option<(String, HashMap<Strin
         let msg = format!(
             "{var} is not set: start the S3 servers with `eval \"$(scripts/setup-test-env.sh)\"`"
         );
-        if std::env::var("STRATA_REQUIRE_JUDGES").is_ok_and(|v| v == "1") {
+        if strata_testkit::require_judges() {
             panic!("{msg} (STRATA_REQUIRE_JUDGES=1)");
         }
         eprintln!("skipping {test}: {msg}");

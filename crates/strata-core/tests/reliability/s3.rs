@@ -58,29 +58,12 @@ async fn warehouse_on_s3s_fs_end_to_end() {
     .await;
     write_rows(&events, &[json!({"id": 3, "dt": "2026-11-24", "s": "c"})]).await;
     // INSERT OVERWRITE one partition.
-    let batch = strata_core::json::json_to_batch(
+    overwrite_rows(
+        &events,
+        OverwriteScope::Partition(vec![("dt".into(), Datum::String("2026-11-24".into()))]),
         &[json!({"id": 9, "dt": "2026-11-24", "s": "z"})],
-        &events.schema().fields,
-        strata_core::json::Origin {
-            source: "t",
-            first_row: 1,
-        },
     )
-    .unwrap();
-    let mut w = events.new_write().unwrap().with_overwrite(true);
-    w.write(&batch).await.unwrap();
-    let msgs = w.prepare_commit().await.unwrap();
-    let user = w.commit_user().to_string();
-    w.close().await.unwrap();
-    events
-        .new_commit(&user)
-        .overwrite(
-            OverwriteScope::Partition(vec![("dt".into(), Datum::String("2026-11-24".into()))]),
-            msgs,
-            i64::MAX,
-        )
-        .await
-        .unwrap();
+    .await;
     assert_same_rows(
         &read_rows(&events, SnapshotSelector::Latest).await,
         &[
@@ -298,15 +281,7 @@ async fn independent_clients_racing_on_moto_each_commit_once() {
             let t = c.get_table(&Identifier::new("db", "t")).await.unwrap();
             let mut ids = Vec::new();
             for n in 0..3 {
-                let batch = strata_core::json::json_to_batch(
-                    &[json!({"id": n, "who": i})],
-                    &t.schema().fields,
-                    strata_core::json::Origin {
-                        source: "t",
-                        first_row: 1,
-                    },
-                )
-                .unwrap();
+                let batch = batch_of(&t, &[json!({"id": n, "who": i})]);
                 let mut w = t.new_write_as(&format!("racer-{i}")).unwrap();
                 w.write(&batch).await.unwrap();
                 let m = w.prepare_commit().await.unwrap();
