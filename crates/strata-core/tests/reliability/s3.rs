@@ -147,6 +147,16 @@ async fn warehouse_on_s3s_fs_end_to_end() {
         .await
         .unwrap();
     assert!(report.orphans.is_empty(), "{:?}", report.orphans);
+    // An atomicity probe object whose delete failed is ours to clean up, and nothing else.
+    let probe = ".strata-probe-00c0ffee00c0ffee";
+    events.io().write(probe, "probe").await.unwrap();
+    let report = remove_orphan_files(&events, std::time::Duration::ZERO, false)
+        .await
+        .unwrap();
+    let removed: Vec<&str> = report.orphans.iter().map(|o| o.path.as_str()).collect();
+    assert_eq!(removed, vec![probe]);
+    assert!(!events.io().exists(probe).await.unwrap());
+    assert_eq!(read_rows(&events, SnapshotSelector::Latest).await.len(), 2);
 }
 
 async fn big_files(server: Server) {
