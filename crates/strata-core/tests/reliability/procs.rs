@@ -1,4 +1,5 @@
-//! Writer and compactor *processes* on one table: racing, and killed with SIGKILL.
+//! Writer and compactor *processes* on one table: racing, and killed with SIGKILL — on local
+//! disk and on moto (S3 protocol).
 //!
 //! A child process is this test binary re-run with `--exact procs::child_process_entry` and
 //! `STRATA_RELIABILITY_CHILD` holding its job ([`ChildSpec`]): a writer performs operations
@@ -328,16 +329,63 @@ fn staging_files(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Every file of the table: walked on local disk (unfinished uploads included), listed
+/// through the store otherwise.
+async fn table_files(table: &Table, local_dir: Option<&Path>) -> Vec<String> {
+    match local_dir {
+        Some(dir) => files_under(dir),
+        None => table
+            .io()
+            .list_recursive("")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.path)
+            .collect(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkilled_writers_and_compactors_leave_a_readable_table() {
-    let seed = seed();
-    let kills_wanted = if long() { 200 } else { 20 };
-    let mut rng = StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().unwrap();
     let location = dir.path().to_str().unwrap().to_string();
-    let catalog = catalog_at(dir.path());
-    let table = create_workload_table(&catalog).await;
+    let kills = if long() { 200 } else { 20 };
     let table_dir = dir.path().join("db.db/t");
+    crash_test(
+        location,
+        HashMap::new(),
+        Some(&table_dir),
+        kills,
+        "local disk",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_writers_and_compactors_leave_a_readable_table_on_moto() {
+    let Some((location, options)) = s3_warehouse(Server::Moto, "crash") else {
+        return;
+    };
+    let kills = if long() { 60 } else { 12 };
+    crash_test(location, options, None, kills, "moto").await;
+}
+
+/// Rounds of two writer processes and a compactor process, a random subset of them SIGKILLed
+/// mid-work each round, until `kills_wanted` kills: after each round the table reads and equals
+/// the acknowledged operations (plus at most the one in flight per writer); at the end orphan
+/// cleanup removes every leftover and nothing else. `local_dir`: the table's directory on
+/// local disk (unfinished uploads are checked there).
+async fn crash_test(
+    location: String,
+    options: HashMap<String, String>,
+    local_dir: Option<&Path>,
+    kills_wanted: usize,
+    label: &str,
+) {
+    let seed = seed();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let catalog = Catalog::open(&location, &options).unwrap();
+    let table = create_workload_table(&catalog).await;
     let work = tempfile::tempdir().unwrap();
     let log = work.path().join("children.log");
     let op_of = |w: i32, j: u64| gen_op(seed, w, j, CRASH_MIX);
@@ -350,7 +398,7 @@ async fn sigkilled_writers_and_compactors_leave_a_readable_table() {
         rounds += 1;
         let spec = |writer: Option<i32>, from: u64, count: u64, name: String| ChildSpec {
             warehouse: location.clone(),
-            options: HashMap::new(),
+            options: options.clone(),
             writer,
             seed,
             mix: CRASH_MIX,
@@ -422,12 +470,12 @@ async fn sigkilled_writers_and_compactors_leave_a_readable_table() {
         ..
     } = read_acks(work.path());
     assert_eq!(gave_up.len(), total_gave_up);
-    let staged = staging_files(&table_dir);
-    let before = files_under(&table_dir).len();
+    let staged = local_dir.map(staging_files).unwrap_or_default();
+    let before = table_files(&t, local_dir).await.len();
     let report = remove_orphan_files(&t, Duration::ZERO, false)
         .await
         .unwrap();
-    let after = files_under(&table_dir);
+    let after = table_files(&t, local_dir).await;
     let r = check_table(&t, &op_of, &acked, "after orphan cleanup").await;
     let referenced = check_referenced_files_exist(&t).await;
     let data_or_manifest: Vec<&String> = after
@@ -439,13 +487,13 @@ async fn sigkilled_writers_and_compactors_leave_a_readable_table() {
         referenced,
         "every data and manifest file left is referenced: {data_or_manifest:?}"
     );
+    let staged_after = local_dir.map(staging_files).unwrap_or_default();
     assert!(
-        staging_files(&table_dir).is_empty(),
-        "unfinished uploads of killed processes remain: {:?}",
-        staging_files(&table_dir)
+        staged_after.is_empty(),
+        "unfinished uploads of killed processes remain: {staged_after:?}"
     );
     eprintln!(
-        "crash test: {kills} SIGKILLs in {rounds} rounds ({:.1?}); {} operations acknowledged, {} landed, {compactions} compactions acknowledged, {} compaction snapshots, {} operations given up (compactions that kept losing their inputs); orphan cleanup removed {} of {before} files ({} unfinished uploads), {referenced} referenced files remain",
+        "crash test on {label}: {kills} SIGKILLs in {rounds} rounds ({:.1?}); {} operations acknowledged, {} landed, {compactions} compactions acknowledged, {} compaction snapshots, {} operations given up (compactions that kept losing their inputs); orphan cleanup removed {} of {before} files ({} unfinished uploads), {referenced} referenced files remain",
         started.elapsed(),
         acked.len(),
         r.landed.len(),
