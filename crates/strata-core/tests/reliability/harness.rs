@@ -423,16 +423,21 @@ pub async fn check_referenced_files_exist(table: &Table) -> usize {
     check_referenced_files_exist_from(table, 1).await
 }
 
-/// As [`check_referenced_files_exist`] for the snapshots from id `first` on.
-pub async fn check_referenced_files_exist_from(table: &Table, first: i64) -> usize {
-    let present: HashSet<String> = table
+/// Every file the store lists under the table root (paths relative to it).
+pub async fn listed_files(table: &Table) -> Vec<String> {
+    table
         .io()
         .list_recursive("")
         .await
         .unwrap()
         .into_iter()
         .map(|f| f.path)
-        .collect();
+        .collect()
+}
+
+/// As [`check_referenced_files_exist`] for the snapshots from id `first` on.
+pub async fn check_referenced_files_exist_from(table: &Table, first: i64) -> usize {
+    let present: HashSet<String> = listed_files(table).await.into_iter().collect();
     let store = table.manifest_store();
     let mut manifests_seen: HashSet<String> = HashSet::new();
     let mut checked: HashSet<String> = HashSet::new();

@@ -334,14 +334,7 @@ fn staging_files(dir: &Path) -> Vec<String> {
 async fn table_files(table: &Table, local_dir: Option<&Path>) -> Vec<String> {
     match local_dir {
         Some(dir) => files_under(dir),
-        None => table
-            .io()
-            .list_recursive("")
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|f| f.path)
-            .collect(),
+        None => listed_files(table).await,
     }
 }
 
