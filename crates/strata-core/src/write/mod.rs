@@ -30,6 +30,7 @@ use std::collections::HashMap;
 use arrow_array::{Array, ArrayRef, Int8Array, RecordBatch};
 use arrow_schema::SchemaRef;
 use async_trait::async_trait;
+use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -445,34 +446,38 @@ impl TableWrite {
     /// # Errors
     /// The first bucket writer error.
     pub async fn prepare_commit(&mut self) -> Result<Vec<CommitMessage>> {
-        // Buckets flush in waves of one per core: a flush merges the bucket's spilled runs and
-        // writes its files, so running all of them at once would multiply peak memory.
-        let wave = std::thread::available_parallelism()
+        // Buckets flush at most one per core at a time: a flush merges the bucket's spilled
+        // runs and writes its files, so running all of them at once would multiply peak memory.
+        // The next bucket starts as soon as one finishes (no waiting for a whole wave).
+        let window = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2)
             .max(1);
         let mut keys: Vec<(Vec<u8>, i32)> = self.slots.keys().cloned().collect();
         keys.sort();
+        let mut pending = keys.into_iter();
+        let mut in_flight = FuturesUnordered::new();
         let mut increments = Vec::new();
-        for chunk in keys.chunks(wave) {
-            let mut replies = Vec::new();
-            for key in chunk {
+        loop {
+            while in_flight.len() < window {
+                let Some(key) = pending.next() else { break };
                 let slot = self
                     .slots
-                    .get_mut(key)
+                    .get_mut(&key)
                     .ok_or_else(|| Error::Internal("bucket writer vanished".into()))?;
                 let (tx, rx) = oneshot::channel();
                 if slot.tx.send(Msg::Prepare(true, tx)).await.is_err() {
                     return Err(Self::task_error(slot).await);
                 }
-                replies.push((key.clone(), slot.total_buckets, rx));
+                let total_buckets = slot.total_buckets;
+                in_flight.push(async move { (key, total_buckets, rx.await) });
             }
-            for (key, total_buckets, rx) in replies {
-                let inc = rx
-                    .await
-                    .map_err(|_| Error::Internal("bucket writer dropped its reply".into()))??;
-                increments.push((key, total_buckets, inc));
-            }
+            let Some((key, total_buckets, reply)) = in_flight.next().await else {
+                break;
+            };
+            let inc =
+                reply.map_err(|_| Error::Internal("bucket writer dropped its reply".into()))??;
+            increments.push((key, total_buckets, inc));
         }
         let mut out = Vec::new();
         for ((partition, bucket), total_buckets, inc) in increments {
