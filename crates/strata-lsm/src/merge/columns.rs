@@ -43,13 +43,28 @@ pub(crate) fn kind_arrays<'a>(input: &MergeInput<'a>) -> Result<Vec<&'a Int8Arra
         .collect()
 }
 
-/// Whether every row of the input batches is an add (+I/+U): the merge needs no per-row
+/// Whether every row of the merge (the rows of `order`, not whole batches: a write buffer
+/// passes all its batches with each chunk) is an add (+I/+U): the merge needs no per-row
 /// kinds then.
 pub(crate) fn adds_only(input: &MergeInput<'_>) -> Result<bool> {
     let (insert, update_after) = (RowKind::Insert.as_byte(), RowKind::UpdateAfter.as_byte());
-    Ok(kind_arrays(input)?
+    let kinds = kind_arrays(input)?;
+    Ok(input.order.iter().all(|&(b, r)| {
+        let k = kinds[b].value(r);
+        k == insert || k == update_after
+    }))
+}
+
+/// The newest row of each group (its last in merged order), for the output's key columns and
+/// sequence number, with every group an insert: the result shape of add-only merges.
+pub(crate) fn newest_inserts(input: &MergeInput<'_>) -> (Vec<(usize, usize)>, Vec<RowKind>) {
+    let newest: Vec<(usize, usize)> = input
+        .group_ends
         .iter()
-        .all(|k| k.values().iter().all(|&b| b == insert || b == update_after)))
+        .map(|&end| input.order[end - 1])
+        .collect();
+    let kinds = vec![RowKind::Insert; newest.len()];
+    (newest, kinds)
 }
 
 /// Decodes one `_VALUE_KIND` byte.
@@ -170,10 +185,14 @@ impl<'a> Merged<'a> {
 
     /// The values at `picks` (merged rows, `None` for null) as one array.
     pub fn take(&self, picks: &[Option<u32>]) -> Result<ArrayRef> {
-        let null = arrow_array::new_null_array(&self.data_type, 1);
+        let null = picks
+            .contains(&None)
+            .then(|| arrow_array::new_null_array(&self.data_type, 1));
         let mut arrays = self.arrays.clone();
         let null_at = (arrays.len(), 0);
-        arrays.push(null.as_ref());
+        if let Some(null) = &null {
+            arrays.push(null.as_ref());
+        }
         let at: Vec<(usize, usize)> = picks
             .iter()
             .map(|p| match p {

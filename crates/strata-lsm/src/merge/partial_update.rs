@@ -35,7 +35,7 @@ use strata_spec::{CoreOptions, RowKind, TypeKind};
 use super::aggregate::{create, FieldAgg, Op, Ops, NULL_ROW};
 use super::columns::{
     adds_only, arrow_err, assemble, column_of, describe_key, gather_picks, kinds_in_order,
-    output_schema, Merged,
+    newest_inserts, output_schema, Merged,
 };
 use super::{config, group_ranges, MergeFunction, MergeInput};
 use crate::error::{Error, Result};
@@ -475,11 +475,13 @@ impl PartialUpdate {
                 }
                 winners.push(cur.map(|i| i as u32));
             }
+            // aggregated fields take the group's operations, the others its winning rows
             for &f in group.seq.iter().chain(&group.fields) {
                 if self.aggs[f].is_some() {
                     ops.insert(f, group_ops.clone());
+                } else {
+                    picks[f] = winners.clone();
                 }
-                picks[f] = winners.clone();
             }
         }
         for (f, role) in self.roles.iter().enumerate() {
@@ -503,12 +505,7 @@ impl PartialUpdate {
                 }
             }
         }
-        let newest: Vec<(usize, usize)> = input
-            .group_ends
-            .iter()
-            .map(|&end| input.order[end - 1])
-            .collect();
-        let kinds = vec![RowKind::Insert; n];
+        let (newest, kinds) = newest_inserts(input);
         self.finish(input, &picks, &ops, &newest, &kinds)
     }
 

@@ -28,7 +28,7 @@ pub(crate) struct ListAgg {
 impl ListAgg {
     /// Appends `v` to the state `acc` (`set`: whether the state is non-null).
     fn append(&self, acc: &mut String, set: &mut bool, v: &str) {
-        if is_blank(v) {
+        if v.trim().is_empty() {
             return;
         }
         let delimiter = self.delimiter.as_str();
@@ -77,7 +77,7 @@ impl FieldAgg for ListAgg {
                 // appends only: write straight into the output
                 let mut set = false;
                 for v in group.iter().filter_map(|&(_, row)| value(row)) {
-                    if is_blank(v) {
+                    if v.trim().is_empty() {
                         continue;
                     }
                     if set {
@@ -123,15 +123,6 @@ impl FieldAgg for ListAgg {
             }
         }
         Ok(Arc::new(out.finish()))
-    }
-}
-
-/// Empty or whitespace only (`trim`), decided by the first byte for most values.
-fn is_blank(v: &str) -> bool {
-    match v.as_bytes().first() {
-        None => true,
-        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
-        Some(_) => v.trim().is_empty(),
     }
 }
 

@@ -12,7 +12,7 @@ use strata_spec::{CoreOptions, RowKind};
 use super::{create, FieldAgg, Merged, Op, Ops, NULL_ROW};
 use crate::error::{Error, Result};
 use crate::kv::KvSchema;
-use crate::merge::columns::{adds_only, assemble, describe_key, kinds_in_order};
+use crate::merge::columns::{adds_only, assemble, describe_key, kinds_in_order, newest_inserts};
 use crate::merge::{config, group_ranges, MergeFunction, MergeInput};
 
 #[derive(Debug)]
@@ -86,12 +86,7 @@ impl MergeFunction for Aggregation {
         if adds_only(input)? {
             // the common case: every group folds all its rows and is an insert
             let ops = Ops::adds(input.group_ends);
-            let newest: Vec<(usize, usize)> = input
-                .group_ends
-                .iter()
-                .map(|&end| input.order[end - 1])
-                .collect();
-            let kinds = vec![RowKind::Insert; newest.len()];
+            let (newest, kinds) = newest_inserts(input);
             return self.finish(input, &ops, &newest, &kinds);
         }
         let kinds = kinds_in_order(input)?;

@@ -59,12 +59,6 @@ impl FieldAgg for Pick {
     fn eval(&self, col: &Merged<'_>, ops: &Ops) -> Result<ArrayRef> {
         let picks = match self.0 {
             PickKind::Max | PickKind::Min => extremes(self.0, col, ops)?,
-            // only adds: the newest row of each group (merged rows are the operations)
-            PickKind::Last | PickKind::PrimaryKey if ops.adds_only => ops
-                .ends
-                .iter()
-                .map(|&end| col.present(end as u32 - 1).map(|r| r as u32))
-                .collect(),
             kind => choose(kind, ops, |row| col.present(row), |_, _| false),
         };
         col.take(&picks)
@@ -124,7 +118,7 @@ fn typed_extremes<T: ArrowPrimitiveType>(
 
 /// The row each group of `ops` picks (`None`: null). `present(row)` is the row when its value
 /// is non-null; `better(candidate, current)` orders values for max/min.
-pub(crate) fn choose(
+fn choose(
     kind: PickKind,
     ops: &Ops,
     present: impl Fn(u32) -> Option<usize>,
