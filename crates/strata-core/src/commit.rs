@@ -22,7 +22,7 @@
 //!
 //! Reference: `FileStoreCommitImpl` (Paimon 0.9).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
@@ -541,15 +541,15 @@ impl TableCommit {
     /// Merges the base manifests as Paimon's `ManifestFileMerger` does, so a commit's metadata
     /// work follows what changed, not the table's size:
     ///
-    /// * full merge — when the DELETE entries add up to two manifests' worth (Paimon: 16 MiB,
-    ///   twice the target size): the whole list is folded (no DELETE survives) into new
-    ///   manifests;
+    /// * full merge — when the DELETE entries add up to `manifest.full-compaction-threshold-size`
+    ///   (16 MiB by default): the whole list is folded (no DELETE survives) into new manifests;
     /// * minor merge — otherwise, consecutive manifests are grouped in order until a group holds
     ///   a manifest's worth of entries; a group of several is folded into new manifests (a
     ///   DELETE whose ADD lies in another group is kept), a group of one stays; the last,
     ///   unfinished group is merged once it has `manifest.merge-min-count` manifests.
     ///
-    /// Manifests that are full already are therefore read and rewritten only by a full merge.
+    /// A full manifest is therefore rewritten outside a full merge only when it closes a group
+    /// that began with smaller ones (as in Paimon).
     async fn maybe_merge(
         &self,
         store: &ManifestStore,
@@ -557,15 +557,13 @@ impl TableCommit {
         schema_id: i64,
         written: &mut Vec<String>,
     ) -> Result<Vec<ManifestFileMeta>> {
-        let min_count = self
-            .table
-            .options()
-            .manifest_merge_min_count()
-            .map_err(|e| Error::Invalid(e.to_string()))?
-            .max(2);
+        let options = self.table.options();
+        let min_count = options.manifest_merge_min_count()?.max(2);
+        let full_after =
+            ManifestStore::entries_in(options.manifest_full_compaction_threshold_size()?);
         let target = store.target_entries() as i64;
         let deletes: i64 = metas.iter().map(|m| m.num_deleted_files).sum();
-        if deletes >= 2 * target && metas.len() >= 2 {
+        if deletes >= full_after && metas.len() >= 2 {
             return self
                 .merge_group(store, metas, false, schema_id, written)
                 .await;
@@ -707,7 +705,7 @@ fn check_conflicts(
     kind: CommitKind,
 ) -> std::result::Result<(), String> {
     // 1. every DELETE matches a live ADD; nothing is added twice
-    let mut live: HashMap<EntryKey<'_>, &ManifestEntry> =
+    let mut live: rustc_hash::FxHashMap<EntryKey<'_>, &ManifestEntry> =
         base.iter().map(|e| (e.key(), e)).collect();
     for e in delta {
         let id = e.key();

@@ -61,6 +61,11 @@ impl ManifestStore {
         self
     }
 
+    /// About how many entries `bytes` of manifest hold.
+    pub fn entries_in(bytes: u64) -> i64 {
+        (bytes / ENTRY_BYTES) as i64
+    }
+
     /// Entries per manifest file before rolling to the next.
     pub fn target_entries(&self) -> usize {
         self.target_entries

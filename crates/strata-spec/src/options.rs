@@ -1620,14 +1620,18 @@ impl CoreOptions {
     /// # Errors
     /// When malformed.
     pub fn manifest_merge_min_count(&self) -> Result<usize> {
-        match self.get("manifest.merge-min-count") {
-            None => Ok(30),
-            Some(v) => v.trim().parse().map_err(|_| Error::InvalidOption {
-                key: "manifest.merge-min-count".into(),
-                value: v.to_string(),
-                reason: "expected a non-negative integer".into(),
-            }),
-        }
+        Ok(self.parsed("manifest.merge-min-count")?.unwrap_or(30))
+    }
+
+    /// `manifest.full-compaction-threshold-size`: DELETE entries worth this many bytes make
+    /// the next commit fold the whole manifest list.
+    ///
+    /// # Errors
+    /// When malformed.
+    pub fn manifest_full_compaction_threshold_size(&self) -> Result<u64> {
+        Ok(self
+            .size_of("manifest.full-compaction-threshold-size")?
+            .unwrap_or(16 << 20))
     }
 
     /// `source.split.open-file-cost`

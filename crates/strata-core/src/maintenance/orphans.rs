@@ -130,14 +130,12 @@ pub async fn remove_orphan_files(
 /// a `bucket-*` directory. Metadata directories are excluded wherever they appear.
 fn is_candidate(p: &str) -> bool {
     let parts: Vec<&str> = p.split('/').collect();
-    let Some((_, dirs)) = parts.split_last() else {
+    let Some((name, dirs)) = parts.split_last() else {
         return false;
     };
     let Some(top) = dirs.first() else {
         // Files at the table root are none of ours to judge, but for our probe objects.
-        return parts
-            .last()
-            .is_some_and(|name| strata_io::is_probe_name(name));
+        return strata_io::is_probe_name(name);
     };
     if [
         path::SCHEMA_DIR,

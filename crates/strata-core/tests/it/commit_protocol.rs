@@ -187,7 +187,8 @@ async fn manifests_merge_small_ones_and_leave_full_ones_alone() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().unwrap();
     let catalog = catalog_at(dir.path());
-    // 8 kb / 512 bytes: 16 entries per manifest; merge the last group at 3 manifests
+    // 8 kb / 512 bytes: 16 entries per manifest; merge the last group at 3 manifests; fold
+    // the whole list once DELETE entries reach 16 kb (32 entries)
     create_table(
         &catalog,
         "db.m",
@@ -199,6 +200,7 @@ async fn manifests_merge_small_ones_and_leave_full_ones_alone() {
             ("write-only", "true"),
             ("manifest.target-file-size", "8 kb"),
             ("manifest.merge-min-count", "3"),
+            ("manifest.full-compaction-threshold-size", "16 kb"),
         ],
     )
     .await;
