@@ -5,7 +5,7 @@
 //! without a changelog.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
@@ -13,7 +13,7 @@ use arrow::datatypes::{DataType as ArrowType, Field, Schema};
 use strata_core::{Catalog, Table};
 
 use crate::data;
-use crate::ops::{commit, create_table, read_count, timed};
+use crate::ops::{create_table, open_warehouse, read_count, timed, write_all};
 use crate::report::{median_steps, print, rounds, Step};
 
 const COLUMNS: [(&str, &str); 7] = [
@@ -79,13 +79,26 @@ async fn table(catalog: &Catalog, name: &str, options: &[(&str, &str)]) -> Resul
     create_table(catalog, name, &COLUMNS, &[], &["id"], &opts).await
 }
 
-async fn write(t: &Table, rows: usize, round: i64, which: u8) -> Result<()> {
-    let mut w = t.new_write()?;
-    let ids: Vec<i64> = (0..rows as i64).collect();
-    for chunk in ids.chunks(data::BATCH) {
-        w.write(&batch(chunk, round, which)?).await?;
+/// The two commits of the workload (round 1 fills group 1, round 2 group 2), built once per
+/// round outside every timed section.
+struct Input {
+    rows: usize,
+    commits: [Vec<RecordBatch>; 2],
+}
+
+impl Input {
+    fn new(rows: usize) -> Result<Self> {
+        let ids: Vec<i64> = (0..rows as i64).collect();
+        let commit = |round: i64| -> Result<Vec<RecordBatch>> {
+            ids.chunks(data::BATCH)
+                .map(|c| batch(c, round, round as u8))
+                .collect()
+        };
+        Ok(Input {
+            rows,
+            commits: [commit(1)?, commit(2)?],
+        })
     }
-    commit(t, w).await
 }
 
 /// Write two commits (one per group) and read, for one engine; returns (write, read).
@@ -93,16 +106,19 @@ async fn engine(
     catalog: &Catalog,
     name: &str,
     options: &[(&str, &str)],
-    rows: usize,
+    input: &Input,
 ) -> Result<(Duration, Duration)> {
     let t = table(catalog, name, options).await?;
-    let ((), w1) = timed(write(&t, rows, 1, 1)).await?;
-    let t = catalog.get_table(t.identifier()).await?;
-    let ((), w2) = timed(write(&t, rows, 2, 2)).await?;
+    let mut write = Duration::ZERO;
+    for batches in &input.commits {
+        let t = catalog.get_table(t.identifier()).await?;
+        write += timed(write_all(&t, batches)).await?.1;
+    }
     let t = catalog.get_table(t.identifier()).await?;
     let (n, r) = timed(read_count(&t, None, None)).await?;
+    let rows = input.rows;
     anyhow::ensure!(n == rows, "{name}: read {n} rows, expected {rows}");
-    Ok((w1 + w2, r))
+    Ok((write, r))
 }
 
 /// Runs the measurements (median of [`rounds`] runs).
@@ -133,8 +149,9 @@ pub async fn run(rows: usize) -> Result<()> {
 /// One round: the engine tables, then the lookup tables.
 async fn run_once(rows: usize) -> Result<(Vec<Step>, Vec<Step>)> {
     let dir = tempfile::tempdir()?;
-    let catalog = Catalog::open(dir.path().to_str().unwrap_or("."), &Default::default())?;
-    let (dw, dr) = engine(&catalog, "b.dedup", &[], rows).await?;
+    let catalog = open_warehouse(dir.path())?;
+    let input = Input::new(rows)?;
+    let (dw, dr) = engine(&catalog, "b.dedup", &[], &input).await?;
     let (aw, ar) = engine(
         &catalog,
         "b.agg",
@@ -145,7 +162,7 @@ async fn run_once(rows: usize) -> Result<(Vec<Step>, Vec<Step>)> {
             ("fields.s.aggregate-function", "last_non_null_value"),
             ("fields.t.aggregate-function", "listagg"),
         ],
-        rows,
+        &input,
     )
     .await?;
     let (pw, pr) = engine(
@@ -156,7 +173,7 @@ async fn run_once(rows: usize) -> Result<(Vec<Step>, Vec<Step>)> {
             ("fields.g1.sequence-group", "a,b"),
             ("fields.g2.sequence-group", "s,t"),
         ],
-        rows,
+        &input,
     )
     .await?;
     let engines = vec![
@@ -188,21 +205,24 @@ async fn run_once(rows: usize) -> Result<(Vec<Step>, Vec<Step>)> {
     // lookup changelog, compaction after every commit, vs the same writes without changelog
     let commits = 5;
     let per = rows / 10;
+    let batches = (0..commits)
+        .map(|c| {
+            let ids: Vec<i64> = (0..per as i64).map(|i| i * 7 + c).collect();
+            batch(&ids, c, 0)
+        })
+        .collect::<Result<Vec<_>>>()?;
     let mut times = Vec::new();
     for (name, opts) in [
         ("b.none", vec![]),
         ("b.lookup", vec![("changelog-producer", "lookup")]),
     ] {
         let t = table(&catalog, name, &opts).await?;
-        let started = Instant::now();
-        for c in 0..commits {
+        let mut elapsed = Duration::ZERO;
+        for b in &batches {
             let t = catalog.get_table(t.identifier()).await?;
-            let mut w = t.new_write()?;
-            let ids: Vec<i64> = (0..per as i64).map(|i| i * 7 + c).collect();
-            w.write(&batch(&ids, c, 0)?).await?;
-            commit(&t, w).await?;
+            elapsed += timed(write_all(&t, std::slice::from_ref(b))).await?.1;
         }
-        times.push(started.elapsed());
+        times.push(elapsed);
     }
     let lookup = vec![Step {
         name: "lookup changelog writes".into(),

@@ -11,7 +11,7 @@ use strata_core::maintenance::{expire_snapshots, ExpireOptions};
 use strata_core::stream::{StartingPosition, StreamScan};
 use strata_core::{Catalog, Table};
 
-use crate::ops::{create_table, write_all};
+use crate::ops::{create_table, open_warehouse, write_all};
 
 async fn table(catalog: &Catalog, name: &str, pk: bool, options: &[(&str, &str)]) -> Result<Table> {
     let columns = [("id", "BIGINT NOT NULL"), ("v", "STRING")];
@@ -41,7 +41,7 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 /// Runs the three measurements.
 pub async fn run() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let catalog = Catalog::open(dir.path().to_str().unwrap_or("."), &Default::default())?;
+    let catalog = open_warehouse(dir.path())?;
 
     // 1. latency: a reader polling every 100 ms on its own task, commits at varying phases
     let t = table(&catalog, "bench.lat", false, &[]).await?;
